@@ -1,0 +1,258 @@
+//! The `tessera` command: serve the console, create the first administrator, load demo data.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use leptos::config::get_configuration;
+use secrecy::SecretString;
+use tessera::server::{router::router, AppState, Clock, Config};
+use tessera::storage::Db;
+use tessera::{error::AppError, setup};
+use tracing_subscriber::EnvFilter;
+
+const DEFAULT_DATABASE_URL: &str = "sqlite://data/tessera.db";
+
+#[derive(Parser)]
+#[command(
+    name = "tessera",
+    version,
+    about = "Tessera: an identity admin console and token issuer",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// With no subcommand, `tessera` serves.
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web console (the default).
+    Serve(ServeArgs),
+    /// Create an administrator, or make an existing user one and set their password. The
+    /// password is read from TESSERA_ADMIN_PASSWORD if set, otherwise from standard input.
+    BootstrapAdmin {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The administrator's username.
+        #[arg(long)]
+        username: String,
+        /// The name shown in the console; defaults to the username.
+        #[arg(long, default_value = "")]
+        display_name: String,
+    },
+    /// Fill a blank database with a small demo organisation (40 users, 6 groups, 5 roles).
+    Demo {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Args, Clone)]
+struct DatabaseArgs {
+    /// Where the data lives: `sqlite://path/to/file.db` (created on first start) or
+    /// `postgres://user@host:port/database`.
+    #[arg(long, env = "TESSERA_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    database_url: String,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// The address and port to listen on. Defaults to LEPTOS_SITE_ADDR, else 127.0.0.1:3000.
+    #[arg(long, env = "TESSERA_BIND")]
+    bind: Option<String>,
+    /// The URL people reach Tessera at. Under https:// the session cookie becomes
+    /// `__Host-`-prefixed and Secure. Defaults to http://<bind address>.
+    #[arg(long, env = "TESSERA_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Load the demo organisation into a blank database before serving.
+    #[arg(long, env = "TESSERA_DEMO")]
+    demo: bool,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("tessera: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            None => serve(cli.serve).await,
+            Some(Command::Serve(args)) => serve(args).await,
+            Some(Command::BootstrapAdmin {
+                database,
+                username,
+                display_name,
+            }) => bootstrap_admin(database, &username, &display_name).await,
+            Some(Command::Demo { database }) => demo(database).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("tessera: {}", error.message);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), AppError> {
+    let mut leptos_options = get_configuration(None)
+        .map_err(|e| AppError::invalid(format!("The Leptos configuration is invalid: {e}")))?
+        .leptos_options;
+    if let Some(bind) = &args.bind {
+        leptos_options.site_addr = bind
+            .parse()
+            .map_err(|_| AppError::invalid(format!("--bind “{bind}” is not an address:port.")))?;
+    }
+    let addr = leptos_options.site_addr;
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+
+    let db = Db::connect(&args.database.database_url).await?;
+    let clock = Clock::system();
+    if args.demo && setup::seed_demo(&db, clock.now()).await? {
+        tracing::info!("loaded the demo organisation");
+    }
+    ensure_admin(&db, &clock).await?;
+
+    let state = AppState::new(leptos_options, db.clone(), Config::new(&public_url), clock).await?;
+    let app = router(state);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| AppError::invalid(format!("Cannot listen on {addr}: {e}")))?;
+    tracing::info!(%addr, %public_url, database = db.kind(), "Tessera is listening");
+    println!(
+        "Tessera is running at {public_url} (database: {})",
+        db.kind()
+    );
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| AppError::invalid(format!("The server stopped: {e}")))?;
+    db.close().await;
+    Ok(())
+}
+
+/// A newcomer is never left at a sign-in page without an account: with no active administrator,
+/// `serve` creates `admin` — with TESSERA_ADMIN_PASSWORD if set, else with a random password
+/// printed once on the terminal (never written to the log).
+async fn ensure_admin(db: &Db, clock: &Clock) -> Result<(), AppError> {
+    if setup::has_active_admin(db, clock.now()).await? {
+        return Ok(());
+    }
+    let (password, generated) = match std::env::var("TESSERA_ADMIN_PASSWORD") {
+        Ok(password) if !password.is_empty() => (password, false),
+        _ => (
+            tessera::auth::session::random_token()[..20].to_string(),
+            true,
+        ),
+    };
+    setup::bootstrap_admin(
+        db,
+        "admin",
+        "Administrator",
+        SecretString::from(password.clone()),
+        clock.now(),
+    )
+    .await?;
+    tracing::info!("no active administrator existed; created the user admin");
+    if generated {
+        println!();
+        println!("  No administrator existed, so Tessera created one:");
+        println!("    username: admin");
+        println!("    password: {password}");
+        println!("  This password is shown only now. To choose another, run:");
+        println!("    tessera bootstrap-admin --username admin");
+        println!();
+    }
+    Ok(())
+}
+
+async fn bootstrap_admin(
+    database: DatabaseArgs,
+    username: &str,
+    display_name: &str,
+) -> Result<(), AppError> {
+    let password = match std::env::var("TESSERA_ADMIN_PASSWORD") {
+        Ok(password) if !password.is_empty() => password,
+        _ => {
+            if std::io::stdin().is_terminal() {
+                eprintln!("Password for {username} (input is shown; pipe it in to hide it):");
+            }
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| AppError::invalid(format!("Cannot read the password: {e}")))?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    let db = Db::connect(&database.database_url).await?;
+    let now = Clock::system().now();
+    setup::bootstrap_admin(
+        &db,
+        username,
+        display_name,
+        SecretString::from(password),
+        now,
+    )
+    .await?;
+    println!("{username} is now an administrator and can sign in.");
+    db.close().await;
+    Ok(())
+}
+
+async fn demo(database: DatabaseArgs) -> Result<(), AppError> {
+    let db = Db::connect(&database.database_url).await?;
+    if setup::seed_demo(&db, Clock::system().now()).await? {
+        println!("Loaded the demo organisation: 40 users, 6 groups, 5 roles.");
+    } else {
+        println!("The database already has groups or custom roles; the demo was not loaded.");
+    }
+    db.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,391 @@
+//! Components shared by every screen: page header, search box, paged data table, error notice.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_query_map};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use crate::error::{AppError, ErrorCode};
+
+/// How many rows a list page shows.
+pub const PER_PAGE: u32 = 25;
+
+/// The longest search text a list accepts; longer input is cut, not refused.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+/// One page of a list, with the total that matches the search.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl<T> Page<T> {
+    /// Row number of the first item (1-based), for "26–50 of 120".
+    pub fn first_row(&self) -> i64 {
+        if self.items.is_empty() {
+            0
+        } else {
+            i64::from(self.page.saturating_sub(1)) * i64::from(self.per_page) + 1
+        }
+    }
+
+    pub fn last_row(&self) -> i64 {
+        self.first_row() + self.items.len() as i64 - i64::from(!self.items.is_empty())
+    }
+
+    pub fn has_next(&self) -> bool {
+        i64::from(self.page) * i64::from(self.per_page) < self.total
+    }
+}
+
+/// A search and page number as a list's server function receives them, cleaned up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListQuery {
+    /// Lower-cased search text, trimmed; empty for "everything".
+    pub search: String,
+    pub page: u32,
+}
+
+impl ListQuery {
+    pub fn new(search: &str, page: u32) -> Self {
+        let search: String = search.trim().chars().take(MAX_SEARCH_CHARS).collect();
+        ListQuery {
+            search: search.to_lowercase(),
+            page: page.clamp(1, 1_000_000),
+        }
+    }
+
+    /// A `LIKE` pattern that matches the search text anywhere, with `%`, `_` and `\` taken
+    /// literally (queries use `ESCAPE '\'`).
+    pub fn like_pattern(&self) -> String {
+        let mut pattern = String::with_capacity(self.search.len() + 2);
+        pattern.push('%');
+        for c in self.search.chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('%');
+        pattern
+    }
+
+    pub fn offset(&self) -> i64 {
+        i64::from(self.page - 1) * i64::from(PER_PAGE)
+    }
+
+    pub fn limit(&self) -> i64 {
+        i64::from(PER_PAGE)
+    }
+}
+
+/// Reads `q` and `page` from the URL, for a list page.
+pub fn use_list_params() -> (Memo<String>, Memo<u32>) {
+    let query = use_query_map();
+    let search = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+    let page = Memo::new(move |_| {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .filter(|p| *p >= 1)
+            .unwrap_or(1)
+    });
+    (search, page)
+}
+
+/// Formats Unix seconds as "2026-12-03 14:05 UTC". The same text on server and browser, so
+/// hydration never disagrees about a time.
+pub fn format_time(unix_seconds: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| "unknown time".to_string())
+}
+
+#[component]
+pub fn PageHeader(title: &'static str, #[prop(optional)] lead: &'static str) -> impl IntoView {
+    view! {
+        <leptos_meta::Title text=title />
+        <div class="page-header">
+            <h1>{title}</h1>
+            {(!lead.is_empty()).then(|| view! { <p class="lead">{lead}</p> })}
+        </div>
+    }
+}
+
+/// The sub-navigation of the Roles & scopes section.
+#[component]
+pub fn AccessNav() -> impl IntoView {
+    let location = use_location();
+    let current = move |prefix: &'static str| {
+        move || {
+            location
+                .pathname
+                .get()
+                .starts_with(prefix)
+                .then_some("page")
+        }
+    };
+    view! {
+        <nav aria-label="Roles & scopes" class="subnav">
+            <a href="/roles" aria-current=current("/roles")>"Roles"</a>
+            <a href="/scopes" aria-current=current("/scopes")>"Scopes"</a>
+            <a href="/groups" aria-current=current("/groups")>"Groups"</a>
+        </nav>
+    }
+}
+
+/// A search form that puts `?q=` in the URL. A plain GET form: it works before hydration and
+/// without JavaScript; once hydrated the router turns it into a client-side navigation.
+#[component]
+pub fn SearchBox(
+    label: &'static str,
+    placeholder: &'static str,
+    value: Memo<String>,
+) -> impl IntoView {
+    view! {
+        <leptos_router::components::Form method="GET" action="" attr:class="searchbar" attr:role="search">
+            <input
+                type="search"
+                name="q"
+                aria-label=label
+                placeholder=placeholder
+                maxlength=MAX_SEARCH_CHARS
+                value=move || value.get()
+                prop:value=move || value.get()
+            />
+            <button type="submit" class="button">"Search"</button>
+        </leptos_router::components::Form>
+    }
+}
+
+/// A paged table fed by a list resource, with a skeleton of the final size while it loads, an
+/// empty state that says what to do, and the error in words when loading fails.
+#[component]
+pub fn DataTable<T, R, IV>(
+    resource: Resource<Result<Page<T>, AppError>>,
+    /// The column headers, in order.
+    columns: &'static [&'static str],
+    /// The plural noun for the empty state: "users".
+    noun: &'static str,
+    /// What to do when the list is empty without a search.
+    empty_hint: &'static str,
+    search: Memo<String>,
+    row: R,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    R: Fn(T) -> IV + Clone + Send + Sync + 'static,
+    IV: IntoView + 'static,
+{
+    let head = move || {
+        view! {
+            <thead>
+                <tr>{columns.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}</tr>
+            </thead>
+        }
+    };
+    let skeleton = move || {
+        view! {
+            <div class="table-wrap">
+                <table class="data" aria-busy="true">
+                    {head()}
+                    <tbody>
+                        {(0..8)
+                            .map(|_| {
+                                view! {
+                                    <tr class="skeleton-row">
+                                        {columns
+                                            .iter()
+                                            .map(|_| view! { <td><span class="skeleton-text"></span></td> })
+                                            .collect_view()}
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }
+    };
+
+    view! {
+        <Transition fallback=skeleton>
+            {move || {
+                let row = row.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                        Ok(page) if page.total == 0 => {
+                            view! { <EmptyState noun empty_hint search=search.get_untracked() /> }
+                                .into_any()
+                        }
+                        Ok(page) => {
+                            let pager = view! { <Pager page=page.clone() search=search.get_untracked() /> };
+                            view! {
+                                <div class="table-wrap">
+                                    <table class="data">
+                                        {head()}
+                                        <tbody>{page.items.into_iter().map(row).collect_view()}</tbody>
+                                    </table>
+                                </div>
+                                {pager}
+                            }
+                                .into_any()
+                        }
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn EmptyState(noun: &'static str, empty_hint: &'static str, search: String) -> impl IntoView {
+    if search.trim().is_empty() {
+        view! {
+            <div class="empty" role="status">
+                <p class="empty-title">{format!("No {noun} yet.")}</p>
+                <p>{empty_hint}</p>
+            </div>
+        }
+        .into_any()
+    } else {
+        view! {
+            <div class="empty" role="status">
+                <p class="empty-title">{format!("No {noun} match “{}”.", search.trim())}</p>
+                <p>
+                    "Check the spelling, or "
+                    <a href="?">"clear the search"</a>
+                    " to see them all."
+                </p>
+            </div>
+        }
+        .into_any()
+    }
+}
+
+#[component]
+fn Pager<T: 'static>(page: Page<T>, search: String) -> impl IntoView {
+    let link = {
+        let search = search.clone();
+        move |n: u32| {
+            let mut query = Vec::new();
+            if !search.is_empty() {
+                query.push(format!("q={}", encode_query(&search)));
+            }
+            if n > 1 {
+                query.push(format!("page={n}"));
+            }
+            if query.is_empty() {
+                "?".to_string()
+            } else {
+                format!("?{}", query.join("&"))
+            }
+        }
+    };
+    let status = format!("{}–{} of {}", page.first_row(), page.last_row(), page.total);
+    let previous = (page.page > 1).then(|| link(page.page - 1));
+    let next = page.has_next().then(|| link(page.page + 1));
+    view! {
+        <nav aria-label="Pagination" class="pager">
+            <span class="pager-status">{status}</span>
+            {match previous {
+                Some(href) => view! { <a class="button" href=href rel="prev">"Previous page"</a> }.into_any(),
+                None => view! { <span class="button" aria-disabled="true">"Previous page"</span> }.into_any(),
+            }}
+            {match next {
+                Some(href) => view! { <a class="button" href=href rel="next">"Next page"</a> }.into_any(),
+                None => view! { <span class="button" aria-disabled="true">"Next page"</span> }.into_any(),
+            }}
+        </nav>
+    }
+}
+
+/// Percent-encodes a query-string value.
+fn encode_query(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// An error in words, with the way forward where there is one.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    let action = match error.code {
+        ErrorCode::Unauthenticated => {
+            Some(view! { <a href="/sign-in">"Sign in again"</a> }.into_any())
+        }
+        ErrorCode::Unavailable | ErrorCode::Network | ErrorCode::Internal => {
+            Some(view! { <a href="">"Reload the page"</a> }.into_any())
+        }
+        _ => None,
+    };
+    view! {
+        <div class="notice notice-error" role="alert">
+            <p>{error.message}</p>
+            {action.map(|a| view! { <p>{a}</p> })}
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        assert_eq!(ListQuery::new("  Ann_% ", 1).like_pattern(), "%ann\\_\\%%");
+        assert_eq!(ListQuery::new("a\\b", 1).like_pattern(), "%a\\\\b%");
+    }
+
+    #[test]
+    fn list_queries_clamp_the_page_and_cut_long_searches() {
+        let query = ListQuery::new(&"x".repeat(500), 0);
+        assert_eq!(query.page, 1);
+        assert_eq!(query.search.len(), MAX_SEARCH_CHARS);
+        assert_eq!(ListQuery::new("", 3).offset(), 50);
+    }
+
+    #[test]
+    fn pages_know_their_row_range() {
+        let page = Page {
+            items: vec![1; 16],
+            total: 41,
+            page: 2,
+            per_page: 25,
+        };
+        assert_eq!((page.first_row(), page.last_row()), (26, 41));
+        assert!(!page.has_next());
+        let empty: Page<i32> = Page {
+            items: vec![],
+            total: 0,
+            page: 1,
+            per_page: 25,
+        };
+        assert_eq!((empty.first_row(), empty.last_row()), (0, 0));
+    }
+
+    #[test]
+    fn times_are_formatted_in_utc() {
+        assert_eq!(format_time(0), "1970-01-01 00:00 UTC");
+        assert_eq!(format_time(1_796_306_700), "2026-12-03 14:05 UTC");
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(encode_query("alice nguyen&x=1"), "alice+nguyen%26x%3D1");
+    }
+}

@@ -1,0 +1,7 @@
+//! Integration tests: the real router in process, on SQLite and on PostgreSQL.
+
+mod harness;
+
+mod access;
+mod sign_in;
+mod storage;
