@@ -71,7 +71,7 @@ struct ServeArgs {
     #[arg(long, env = "TESSERA_PUBLIC_URL")]
     public_url: Option<String>,
     /// Load the demo organisation into a blank database before serving.
-    #[arg(long, env = "TESSERA_DEMO")]
+    #[arg(long, env = "TESSERA_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
     demo: bool,
 }
 
