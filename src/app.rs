@@ -18,6 +18,8 @@ use crate::users::UsersPage;
 pub const CONSOLE_SECTIONS: &[&str] = &["users", "roles", "scopes", "groups", "audit"];
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::server::middleware::set_page_csp();
     view! {
         <!DOCTYPE html>
         <html lang="en">

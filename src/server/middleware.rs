@@ -190,20 +190,42 @@ pub async fn security_headers(request: Request, next: Next) -> Response<Body> {
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),
     );
-    // NOTE: script-src is not restricted yet: Leptos's hydration bootstrap is an inline module
-    // script, which needs a per-request nonce in both the page and this header. Until that is
-    // wired, the policy still forbids framing, plugins, foreign form targets and <base> tricks.
-    headers.insert(
-        "content-security-policy",
-        HeaderValue::from_static(
-            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
-        ),
-    );
+    // Pages set their own policy with the render's nonce (see `set_page_csp`); everything else
+    // (JSON, redirects, files) gets one that allows nothing to run.
+    if !headers.contains_key("content-security-policy") {
+        headers.insert(
+            "content-security-policy",
+            HeaderValue::from_static(
+                "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            ),
+        );
+    }
     if !is_asset && !headers.contains_key(header::CACHE_CONTROL) {
         // Console pages and API answers hold personal data: never keep them in shared caches.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// The policy for a rendered page: scripts only from this origin or carrying this render's
+/// nonce (Leptos puts it on its hydration bootstrap and streaming scripts), WebAssembly allowed,
+/// no framing, no plugins, forms only to this origin. Called from the shell while it renders.
+pub fn set_page_csp() {
+    use leptos::prelude::use_context;
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let nonce = leptos::nonce::use_nonce()
+        .map(|nonce| format!(" 'nonce-{nonce}'"))
+        .unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; \
+         form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
 }
 
 #[cfg(test)]

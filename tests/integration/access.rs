@@ -348,7 +348,19 @@ both_databases!(
             };
             assert_eq!(header("x-content-type-options"), "nosniff");
             assert_eq!(header("referrer-policy"), "same-origin");
-            assert!(header("content-security-policy").contains("frame-ancestors 'none'"));
+            let csp = header("content-security-policy");
+            assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+            // Scripts run only from this origin or with the nonce the page's own scripts carry.
+            let nonce = csp
+                .split("'nonce-")
+                .nth(1)
+                .and_then(|n| n.split('\'').next())
+                .expect("a nonce");
+            assert!(
+                response.body.contains(&format!("nonce=\"{nonce}\"")),
+                "the page uses the nonce"
+            );
+            assert!(!csp.contains("unsafe-inline"));
             assert_eq!(header("cache-control"), "no-store");
             assert!(!header("x-request-id").is_empty());
         }
