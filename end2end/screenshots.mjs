@@ -1,0 +1,33 @@
+// Takes the README's screenshots from a running Tessera with the demo data.
+// Usage: TESSERA_ADMIN_PASSWORD=... node screenshots.mjs [base-url] [out-dir]
+import { chromium } from 'playwright-core';
+
+const base = process.argv[2] || 'http://127.0.0.1:3000';
+const out = process.argv[3] || '../docs/screenshots';
+const password = process.env.TESSERA_ADMIN_PASSWORD;
+if (!password) throw new Error('Set TESSERA_ADMIN_PASSWORD to the admin password.');
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+for (const scheme of ['light', 'dark']) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 760 }, colorScheme: scheme });
+  await page.goto(`${base}/sign-in`);
+  if (scheme === 'light') await page.screenshot({ path: `${out}/sign-in.png` });
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/users');
+  const shots = scheme === 'light'
+    ? [['/users', 'users'], ['/users?q=ng', 'users-search'], ['/roles', 'roles'], ['/groups', 'groups'], ['/audit', 'audit']]
+    : [['/users', 'users-dark'], ['/roles', 'roles-dark']];
+  for (const [path, name] of shots) {
+    await page.goto(`${base}${path}`);
+    await page.locator('html[data-hydrated="true"]').waitFor();
+    await page.locator('table.data:not([aria-busy])').first().waitFor();
+    await page.screenshot({ path: `${out}/${name}.png` });
+  }
+  await page.close();
+}
+await browser.close();
