@@ -5,6 +5,7 @@
 //! area has its own folder holding its shared types, its server functions, its pages and, behind
 //! `ssr`, its storage code.
 
+pub mod access;
 pub mod app;
 pub mod audit;
 pub mod auth;

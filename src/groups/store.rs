@@ -101,3 +101,13 @@ pub async fn add_role(tx: &mut Tx, group_id: &str, role_id: &str, now: i64) -> A
     });
     Ok(changed > 0)
 }
+
+/// Every group, by name, for pickers.
+pub async fn options(tx: &mut Tx) -> AppResult<Vec<super::GroupOption>> {
+    on_db!(tx, |c| {
+        sqlx::query_as("SELECT id, name FROM access_groups ORDER BY lower(name), id LIMIT 5000")
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_error)
+    })
+}

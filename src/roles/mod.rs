@@ -79,3 +79,27 @@ pub fn RolesPage() -> impl IntoView {
         />
     }
 }
+
+/// A role as a picker offers it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct RoleOption {
+    pub id: String,
+    pub name: String,
+    pub builtin: bool,
+}
+
+/// Every role, by name, for pickers. Needs `roles:read`.
+#[server(prefix = "/api", endpoint = "roles/options")]
+pub async fn role_options() -> Result<Vec<RoleOption>, AppError> {
+    use crate::auth::Permission;
+    use crate::server::context::{authorize, finish};
+    finish(
+        async move {
+            let (ctx, _) = authorize(Permission::RolesRead)?;
+            let mut tx = ctx.state.db.read().await?;
+            store::options(&mut tx).await
+        }
+        .await,
+    )
+}

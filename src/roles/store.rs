@@ -152,3 +152,13 @@ pub async fn active_holders(tx: &mut Tx, role_id: &str, now: i64) -> AppResult<i
         .map_err(db_error)
     })
 }
+
+/// Every role, by name. Organisations have tens or hundreds of roles, not millions.
+pub async fn options(tx: &mut Tx) -> AppResult<Vec<super::RoleOption>> {
+    on_db!(tx, |c| {
+        sqlx::query_as("SELECT id, name, builtin FROM roles ORDER BY lower(name), id LIMIT 2000")
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_error)
+    })
+}

@@ -34,6 +34,17 @@ pub struct RequestCtx {
     pub request_id: Option<String>,
 }
 
+impl RequestCtx {
+    /// The caller as the audit log names them.
+    pub fn actor(&self, caller: &Caller) -> crate::access::domain::Actor {
+        crate::access::domain::Actor {
+            id: caller.user_id.clone(),
+            name: caller.username.clone(),
+            request_id: self.request_id.clone(),
+        }
+    }
+}
+
 fn request_ctx() -> AppResult<(RequestCtx, Option<Arc<Caller>>)> {
     let state = use_context::<AppState>().ok_or_else(|| {
         tracing::error!("server function ran without AppState in its context");

@@ -220,6 +220,38 @@ impl TestApp {
             .await
     }
 
+    /// Calls a server function that takes JSON, as API clients do.
+    pub async fn call_json(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        args: serde_json::Value,
+    ) -> Response {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(args.to_string())).expect("request"))
+            .await
+    }
+
+    /// The id of the user, role or group with this name.
+    pub async fn id_of(&self, table: &str, column: &str, name: &str) -> String {
+        let mut tx = self.db.read().await.expect("read");
+        let sql = format!("SELECT id FROM {table} WHERE {column} = $1");
+        tessera::on_db!(tx, |c| {
+            sqlx::query_scalar::<_, String>(&sql)
+                .bind(name)
+                .fetch_one(&mut *c)
+                .await
+                .expect("id")
+        })
+    }
+
     /// Creates a user with a password and, optionally, membership of a new group holding a new
     /// role with `scopes`. Returns the user's id.
     pub async fn add_user(&self, username: &str, password: &str, scopes: &[&str]) -> String {

@@ -3,5 +3,6 @@
 mod harness;
 
 mod access;
+mod assignments;
 mod sign_in;
 mod storage;

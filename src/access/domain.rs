@@ -1,0 +1,409 @@
+//! Assignment use cases: each runs in the caller's transaction, checks what it must, changes
+//! what it must, and writes its audit event beside the change. Adding what exists and removing
+//! what is gone change nothing and write no event.
+
+use super::{store, Change};
+use crate::audit::store::{self as audit, NewEvent};
+use crate::error::{AppError, AppResult};
+use crate::roles::ADMINISTRATOR_ROLE_ID;
+use crate::storage::Tx;
+use crate::ui::format_time;
+
+/// Who is acting, for the audit log.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub id: String,
+    pub name: String,
+    pub request_id: Option<String>,
+}
+
+const TAKES_EFFECT: &str =
+    "Takes effect at their next sign-in or token refresh; the console follows at once.";
+
+fn until(expires_at: Option<i64>) -> String {
+    match expires_at {
+        Some(t) => format!(" until {}", format_time(t)),
+        None => String::new(),
+    }
+}
+
+fn check_end(expires_at: Option<i64>, now: i64) -> AppResult<()> {
+    match expires_at {
+        Some(t) if t <= now => Err(AppError::invalid(
+            "The end time has already passed. Choose a time in the future, or none.",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The anti-lockout rule: run after a change that may take the Administrator role away, inside
+/// the same transaction, so a refusal rolls the change back.
+async fn ensure_an_admin_remains(tx: &mut Tx, now: i64) -> AppResult<()> {
+    if crate::roles::store::active_holders(tx, ADMINISTRATOR_ROLE_ID, now).await? == 0 {
+        return Err(AppError::conflict(
+            "This would leave no active administrator, and nobody could manage Tessera any more. \
+             Make someone else an administrator first.",
+        ));
+    }
+    Ok(())
+}
+
+struct Event<'a> {
+    action: &'a str,
+    target_type: &'a str,
+    target_id: &'a str,
+    target_name: &'a str,
+    summary: String,
+    details: serde_json::Value,
+}
+
+async fn record(tx: &mut Tx, actor: &Actor, now: i64, event: Event<'_>) -> AppResult<()> {
+    audit::record(
+        tx,
+        &NewEvent {
+            at: now,
+            actor_id: Some(&actor.id),
+            actor_name: &actor.name,
+            action: event.action,
+            target_type: Some(event.target_type),
+            target_id: Some(event.target_id),
+            target_name: Some(event.target_name),
+            parent_id: None,
+            summary: event.summary,
+            details: event.details,
+            request_id: actor.request_id.as_deref(),
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Gives a user a role directly, or changes the end of the assignment they have.
+pub async fn assign_user_role(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    role_id: &str,
+    expires_at: Option<i64>,
+    now: i64,
+) -> AppResult<Change> {
+    let user = store::user(tx, user_id).await?;
+    let role = store::role(tx, role_id).await?;
+    check_end(expires_at, now)?;
+    let before = store::user_role_row(tx, &user.id, &role.id).await?;
+    let live_before = before.filter(|e| e.is_none_or(|e| e > now));
+    if live_before == Some(expires_at) {
+        return Ok(Change::unchanged(format!(
+            "{} already has the role {}{}; nothing changed.",
+            user.display_name,
+            role.name,
+            until(expires_at)
+        )));
+    }
+    store::upsert_user_role(tx, &user.id, &role.id, expires_at, now).await?;
+    let summary = match live_before {
+        None => format!(
+            "{} gave {} the role {}{}",
+            actor.name,
+            user.username,
+            role.name,
+            until(expires_at)
+        ),
+        Some(_) => format!(
+            "{} changed the end of {}'s role {} to {}",
+            actor.name,
+            user.username,
+            role.name,
+            expires_at.map(format_time).unwrap_or_else(|| "none".into())
+        ),
+    };
+    record(
+        tx,
+        actor,
+        now,
+        Event {
+            action: "user.role.assign",
+            target_type: "user",
+            target_id: &user.id,
+            target_name: &user.username,
+            summary,
+            details: serde_json::json!({
+                "role_id": role.id, "role_name": role.name,
+                "before": live_before.map(|e| serde_json::json!({ "expires_at": e })),
+                "after": { "expires_at": expires_at },
+            }),
+        },
+    )
+    .await?;
+    Ok(Change::changed(
+        format!(
+            "{} now has the role {}{}.",
+            user.display_name,
+            role.name,
+            until(expires_at)
+        ),
+        true,
+    ))
+}
+
+/// Takes a directly assigned role away from a user.
+pub async fn unassign_user_role(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    role_id: &str,
+    now: i64,
+) -> AppResult<Change> {
+    let user = store::user(tx, user_id).await?;
+    let role = store::role(tx, role_id).await?;
+    if !store::delete_user_role(tx, &user.id, &role.id, now).await? {
+        return Ok(Change::unchanged(format!(
+            "{} does not have the role {} directly; nothing changed.",
+            user.display_name, role.name
+        )));
+    }
+    if role.id == ADMINISTRATOR_ROLE_ID {
+        ensure_an_admin_remains(tx, now).await?;
+    }
+    record(
+        tx,
+        actor,
+        now,
+        Event {
+            action: "user.role.remove",
+            target_type: "user",
+            target_id: &user.id,
+            target_name: &user.username,
+            summary: format!(
+                "{} removed the role {} from {}",
+                actor.name, role.name, user.username
+            ),
+            details: serde_json::json!({ "role_id": role.id, "role_name": role.name }),
+        },
+    )
+    .await?;
+    Ok(Change::changed(
+        format!("Removed the role {} from {}.", role.name, user.display_name),
+        true,
+    ))
+}
+
+/// Adds users to a group (or changes the end of their membership).
+pub async fn add_members(
+    tx: &mut Tx,
+    actor: &Actor,
+    group_id: &str,
+    user_ids: &[String],
+    expires_at: Option<i64>,
+    now: i64,
+) -> AppResult<Change> {
+    let group = store::group(tx, group_id).await?;
+    check_end(expires_at, now)?;
+    if user_ids.is_empty() {
+        return Err(AppError::invalid("Choose at least one person to add."));
+    }
+    let mut added = Vec::new();
+    for user_id in user_ids {
+        let user = store::user(tx, user_id).await?;
+        let before = store::membership_row(tx, &group.id, &user.id).await?;
+        let live_before = before.filter(|e| e.is_none_or(|e| e > now));
+        if live_before == Some(expires_at) {
+            continue;
+        }
+        store::upsert_membership(tx, &group.id, &user.id, expires_at, now).await?;
+        record(
+            tx,
+            actor,
+            now,
+            Event {
+                action: "group.member.add",
+                target_type: "user",
+                target_id: &user.id,
+                target_name: &user.username,
+                summary: format!(
+                    "{} added {} to the group {}{}",
+                    actor.name,
+                    user.username,
+                    group.name,
+                    until(expires_at)
+                ),
+                details: serde_json::json!({
+                    "group_id": group.id, "group_name": group.name,
+                    "before": live_before.map(|e| serde_json::json!({ "expires_at": e })),
+                    "after": { "expires_at": expires_at },
+                }),
+            },
+        )
+        .await?;
+        added.push(user.display_name);
+    }
+    Ok(match added.len() {
+        0 => Change::unchanged(format!(
+            "Everyone chosen is already in {}; nothing changed.",
+            group.name
+        )),
+        1 => Change::changed(format!("Added {} to {}.", added[0], group.name), true),
+        n => Change::changed(format!("Added {n} people to {}.", group.name), true),
+    })
+}
+
+/// Removes a user from a group.
+pub async fn remove_member(
+    tx: &mut Tx,
+    actor: &Actor,
+    group_id: &str,
+    user_id: &str,
+    now: i64,
+) -> AppResult<Change> {
+    let group = store::group(tx, group_id).await?;
+    let user = store::user(tx, user_id).await?;
+    if !store::delete_membership(tx, &group.id, &user.id, now).await? {
+        return Ok(Change::unchanged(format!(
+            "{} is not in {}; nothing changed.",
+            user.display_name, group.name
+        )));
+    }
+    ensure_an_admin_remains(tx, now).await?;
+    record(
+        tx,
+        actor,
+        now,
+        Event {
+            action: "group.member.remove",
+            target_type: "user",
+            target_id: &user.id,
+            target_name: &user.username,
+            summary: format!(
+                "{} removed {} from the group {}",
+                actor.name, user.username, group.name
+            ),
+            details: serde_json::json!({ "group_id": group.id, "group_name": group.name }),
+        },
+    )
+    .await?;
+    Ok(Change::changed(
+        format!("Removed {} from {}.", user.display_name, group.name),
+        true,
+    ))
+}
+
+/// Gives a group a role (every member then holds it), or changes the end of it.
+pub async fn assign_group_role(
+    tx: &mut Tx,
+    actor: &Actor,
+    group_id: &str,
+    role_id: &str,
+    expires_at: Option<i64>,
+    now: i64,
+) -> AppResult<Change> {
+    let group = store::group(tx, group_id).await?;
+    let role = store::role(tx, role_id).await?;
+    check_end(expires_at, now)?;
+    let before = store::group_role_row(tx, &group.id, &role.id).await?;
+    let live_before = before.filter(|e| e.is_none_or(|e| e > now));
+    if live_before == Some(expires_at) {
+        return Ok(Change::unchanged(format!(
+            "The group {} already has the role {}{}; nothing changed.",
+            group.name,
+            role.name,
+            until(expires_at)
+        )));
+    }
+    store::upsert_group_role(tx, &group.id, &role.id, expires_at, now).await?;
+    record(
+        tx,
+        actor,
+        now,
+        Event {
+            action: "group.role.assign",
+            target_type: "group",
+            target_id: &group.id,
+            target_name: &group.name,
+            summary: format!(
+                "{} gave the group {} the role {}{}",
+                actor.name,
+                group.name,
+                role.name,
+                until(expires_at)
+            ),
+            details: serde_json::json!({
+                "role_id": role.id, "role_name": role.name,
+                "before": live_before.map(|e| serde_json::json!({ "expires_at": e })),
+                "after": { "expires_at": expires_at },
+            }),
+        },
+    )
+    .await?;
+    Ok(Change::changed(
+        format!(
+            "Everyone in {} now has the role {}{}.",
+            group.name,
+            role.name,
+            until(expires_at)
+        ),
+        true,
+    ))
+}
+
+/// Takes a role away from a group, and so from every member who has it only through it.
+pub async fn unassign_group_role(
+    tx: &mut Tx,
+    actor: &Actor,
+    group_id: &str,
+    role_id: &str,
+    now: i64,
+) -> AppResult<Change> {
+    let group = store::group(tx, group_id).await?;
+    let role = store::role(tx, role_id).await?;
+    if !store::delete_group_role(tx, &group.id, &role.id, now).await? {
+        return Ok(Change::unchanged(format!(
+            "The group {} does not have the role {}; nothing changed.",
+            group.name, role.name
+        )));
+    }
+    if role.id == ADMINISTRATOR_ROLE_ID {
+        ensure_an_admin_remains(tx, now).await?;
+    }
+    record(
+        tx,
+        actor,
+        now,
+        Event {
+            action: "group.role.remove",
+            target_type: "group",
+            target_id: &group.id,
+            target_name: &group.name,
+            summary: format!(
+                "{} removed the role {} from the group {}",
+                actor.name, role.name, group.name
+            ),
+            details: serde_json::json!({ "role_id": role.id, "role_name": role.name }),
+        },
+    )
+    .await?;
+    Ok(Change::changed(
+        format!(
+            "Removed the role {} from the group {}.",
+            role.name, group.name
+        ),
+        true,
+    ))
+}
+
+impl Change {
+    fn unchanged(message: String) -> Change {
+        Change {
+            changed: false,
+            message,
+            takes_effect: None,
+        }
+    }
+
+    fn changed(message: String, alters_scopes: bool) -> Change {
+        Change {
+            changed: true,
+            message,
+            takes_effect: alters_scopes.then(|| TAKES_EFFECT.to_string()),
+        }
+    }
+}

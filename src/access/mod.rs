@@ -1,0 +1,477 @@
+//! Who holds what, and why: direct roles, group memberships, the roles groups carry, and the
+//! effective scopes that result, each with the paths that grant it.
+
+#[cfg(feature = "ssr")]
+pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::users::UserSummary;
+
+/// A role the user holds directly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct RoleAssignment {
+    pub role_id: String,
+    pub role_name: String,
+    pub expires_at: Option<i64>,
+}
+
+/// A role the user holds because a group they are in holds it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InheritedRole {
+    pub role_id: String,
+    pub role_name: String,
+    pub group_id: String,
+    pub group_name: String,
+    /// When the first of the membership and the group's role ends.
+    pub expires_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Membership {
+    pub group_id: String,
+    pub group_name: String,
+    pub expires_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct GroupMemberRow {
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub disabled: bool,
+    pub expires_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct GroupRoleRow {
+    pub role_id: String,
+    pub role_name: String,
+    pub expires_at: Option<i64>,
+}
+
+/// One way a scope reaches a user: a direct role, or a group's role.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct GrantPath {
+    pub role_id: String,
+    pub role_name: String,
+    pub group_id: Option<String>,
+    pub group_name: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScopeAccess {
+    pub scope: String,
+    pub paths: Vec<GrantPath>,
+}
+
+/// Everything the user page shows about a person's access, as of `now`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserAccess {
+    pub user: UserSummary,
+    pub direct: Vec<RoleAssignment>,
+    pub inherited: Vec<InheritedRole>,
+    pub groups: Vec<Membership>,
+    pub scopes: Vec<ScopeAccess>,
+    pub now: i64,
+    /// What the caller may change here, so the page offers only what the server would allow.
+    pub caller_permissions: Vec<crate::auth::Permission>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct GroupHeader {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+}
+
+/// Everything the group page shows, as of `now`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupDetail {
+    pub group: GroupHeader,
+    pub members: Vec<GroupMemberRow>,
+    pub roles: Vec<GroupRoleRow>,
+    pub now: i64,
+    pub caller_permissions: Vec<crate::auth::Permission>,
+}
+
+/// What a change did, in words.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// False when the request asked for what already was: nothing was written.
+    pub changed: bool,
+    pub message: String,
+    /// When the change reaches the person's tokens, for changes that alter scopes.
+    pub takes_effect: Option<String>,
+}
+
+/// Explains effective scopes: for each scope of `role_scopes` (`(role_id, scope)`), every path
+/// through which a live role grants it. Sorted by scope, then path.
+pub fn explain(
+    direct: &[RoleAssignment],
+    inherited: &[InheritedRole],
+    role_scopes: &[(String, String)],
+) -> Vec<ScopeAccess> {
+    let mut by_scope: BTreeMap<&str, Vec<GrantPath>> = BTreeMap::new();
+    for (role_id, scope) in role_scopes {
+        let paths = by_scope.entry(scope).or_default();
+        for role in direct.iter().filter(|r| &r.role_id == role_id) {
+            paths.push(GrantPath {
+                role_id: role.role_id.clone(),
+                role_name: role.role_name.clone(),
+                group_id: None,
+                group_name: None,
+            });
+        }
+        for role in inherited.iter().filter(|r| &r.role_id == role_id) {
+            paths.push(GrantPath {
+                role_id: role.role_id.clone(),
+                role_name: role.role_name.clone(),
+                group_id: Some(role.group_id.clone()),
+                group_name: Some(role.group_name.clone()),
+            });
+        }
+    }
+    by_scope
+        .into_iter()
+        .filter(|(_, paths)| !paths.is_empty())
+        .map(|(scope, mut paths)| {
+            paths.sort();
+            paths.dedup();
+            ScopeAccess {
+                scope: scope.to_string(),
+                paths,
+            }
+        })
+        .collect()
+}
+
+/// A person's roles, groups and effective scopes with their reasons. Needs `users:read`.
+#[server(prefix = "/api", endpoint = "users/access")]
+pub async fn get_user_access(user_id: String) -> Result<UserAccess, AppError> {
+    use crate::auth::Permission;
+    use crate::server::context::{authorize, finish};
+    finish(
+        async move {
+            let (ctx, caller) = authorize(Permission::UsersRead)?;
+            let now = ctx.now;
+            let mut tx = ctx.state.db.read().await?;
+            let user = store::user(&mut tx, &user_id).await?;
+            let direct = store::direct_roles(&mut tx, &user.id, now).await?;
+            let inherited = store::inherited_roles(&mut tx, &user.id, now).await?;
+            let groups = store::memberships(&mut tx, &user.id, now).await?;
+            let mut role_ids: Vec<String> = direct
+                .iter()
+                .map(|r| r.role_id.clone())
+                .chain(inherited.iter().map(|r| r.role_id.clone()))
+                .collect();
+            role_ids.sort();
+            role_ids.dedup();
+            let role_scopes = store::scopes_of_roles(&mut tx, &role_ids).await?;
+            let scopes = explain(&direct, &inherited, &role_scopes);
+            Ok(UserAccess {
+                user,
+                direct,
+                inherited,
+                groups,
+                scopes,
+                now,
+                caller_permissions: Permission::ALL
+                    .into_iter()
+                    .filter(|p| caller.has(*p))
+                    .collect(),
+            })
+        }
+        .await,
+    )
+}
+
+/// Gives a user a role directly, optionally until `expires_at` (Unix seconds); with a role the
+/// user already has, sets the end of it. Needs `roles:write`.
+#[server(prefix = "/api", endpoint = "users/roles/assign", input = Json)]
+pub async fn assign_user_role(
+    user_id: String,
+    role_id: String,
+    expires_at: Option<i64>,
+) -> Result<Change, AppError> {
+    use crate::auth::Permission;
+    use crate::server::context::{authorize, finish};
+    finish(
+        async move {
+            let (ctx, caller) = authorize(Permission::RolesWrite)?;
+            let actor = ctx.actor(&caller);
+            let now = ctx.now;
+            let change = ctx
+                .state
+                .db
+                .write(|tx| {
+                    let (actor, user_id, role_id) =
+                        (actor.clone(), user_id.clone(), role_id.clone());
+                    Box::pin(async move {
+                        domain::assign_user_role(tx, &actor, &user_id, &role_id, expires_at, now)
+                            .await
+                    })
+                })
+                .await?;
+            if change.changed {
+                tracing::info!(%user_id, %role_id, "assigned a role to a user");
+            }
+            Ok(change)
+        }
+        .await,
+    )
+}
+
+/// Takes a directly assigned role away from a user. Needs `roles:write`.
+#[server(prefix = "/api", endpoint = "users/roles/remove", input = Json)]
+pub async fn unassign_user_role(user_id: String, role_id: String) -> Result<Change, AppError> {
+    use crate::auth::Permission;
+    use crate::server::context::{authorize, finish};
+    finish(
+        async move {
+            let (ctx, caller) = authorize(Permission::RolesWrite)?;
+            let actor = ctx.actor(&caller);
+            let now = ctx.now;
+            let change = ctx
+                .state
+                .db
+                .write(|tx| {
+                    let (actor, user_id, role_id) =
+                        (actor.clone(), user_id.clone(), role_id.clone());
+                    Box::pin(async move {
+                        domain::unassign_user_role(tx, &actor, &user_id, &role_id, now).await
+                    })
+                })
+                .await?;
+            if change.changed {
+                tracing::info!(%user_id, %role_id, "removed a role from a user");
+            }
+            Ok(change)
+        }
+        .await,
+    )
+}
+
+/// Adds people to a group, optionally until `expires_at`. Needs `groups:write`.
+#[server(prefix = "/api", endpoint = "groups/members/add", input = Json)]
+pub async fn add_group_members(
+    group_id: String,
+    user_ids: Vec<String>,
+    expires_at: Option<i64>,
+) -> Result<Change, AppError> {
+    use crate::auth::Permission;
+    use crate::server::context::{authorize, finish};
+    finish(
+        async move {
+            let (ctx, caller) = authorize(Permission::GroupsWrite)?;
+            if user_ids.len() > 1000 {
+                return Err(AppError::invalid(
+                    "Add at most 1,000 people at once; use a bulk operation for more.",
+                ));
+            }
+            let actor = ctx.actor(&caller);
+            let now = ctx.now;
+            let change = ctx
+                .state
+                .db
+                .write(|tx| {
+                    let (actor, group_id, user_ids) =
+                        (actor.clone(), group_id.clone(), user_ids.clone());
+                    Box::pin(async move {
+                        domain::add_members(tx, &actor, &group_id, &user_ids, expires_at, now).await
+                    })
+                })
+                .await?;
+            if change.changed {
+                tracing::info!(%group_id, "added members to a group");
+            }
+            Ok(change)
+        }
+        .await,
+    )
+}
+
+/// Removes a person from a group. Needs `groups:write`.
+#[server(prefix = "/api", endpoint = "groups/members/remove", input = Json)]
+pub async fn remove_group_member(group_id: String, user_id: String) -> Result<Change, AppError> {
+    use crate::auth::Permission;
+    use crate::server::context::{authorize, finish};
+    finish(
+        async move {
+            let (ctx, caller) = authorize(Permission::GroupsWrite)?;
+            let actor = ctx.actor(&caller);
+            let now = ctx.now;
+            let change = ctx
+                .state
+                .db
+                .write(|tx| {
+                    let (actor, group_id, user_id) =
+                        (actor.clone(), group_id.clone(), user_id.clone());
+                    Box::pin(async move {
+                        domain::remove_member(tx, &actor, &group_id, &user_id, now).await
+                    })
+                })
+                .await?;
+            if change.changed {
+                tracing::info!(%group_id, %user_id, "removed a member from a group");
+            }
+            Ok(change)
+        }
+        .await,
+    )
+}
+
+/// A group's members and roles. Needs `groups:read`.
+#[server(prefix = "/api", endpoint = "groups/detail")]
+pub async fn get_group_detail(group_id: String) -> Result<GroupDetail, AppError> {
+    use crate::auth::Permission;
+    use crate::server::context::{authorize, finish};
+    finish(
+        async move {
+            let (ctx, caller) = authorize(Permission::GroupsRead)?;
+            let now = ctx.now;
+            let mut tx = ctx.state.db.read().await?;
+            let group = store::group_header(&mut tx, &group_id).await?;
+            let members = store::group_members(&mut tx, &group.id, now).await?;
+            let roles = store::group_roles(&mut tx, &group.id, now).await?;
+            Ok(GroupDetail {
+                group,
+                members,
+                roles,
+                now,
+                caller_permissions: Permission::ALL
+                    .into_iter()
+                    .filter(|p| caller.has(*p))
+                    .collect(),
+            })
+        }
+        .await,
+    )
+}
+
+/// Gives a group a role, optionally until `expires_at`. Needs `roles:write`.
+#[server(prefix = "/api", endpoint = "groups/roles/assign", input = Json)]
+pub async fn assign_group_role(
+    group_id: String,
+    role_id: String,
+    expires_at: Option<i64>,
+) -> Result<Change, AppError> {
+    use crate::auth::Permission;
+    use crate::server::context::{authorize, finish};
+    finish(
+        async move {
+            let (ctx, caller) = authorize(Permission::RolesWrite)?;
+            let actor = ctx.actor(&caller);
+            let now = ctx.now;
+            let change = ctx
+                .state
+                .db
+                .write(|tx| {
+                    let (actor, group_id, role_id) =
+                        (actor.clone(), group_id.clone(), role_id.clone());
+                    Box::pin(async move {
+                        domain::assign_group_role(tx, &actor, &group_id, &role_id, expires_at, now)
+                            .await
+                    })
+                })
+                .await?;
+            if change.changed {
+                tracing::info!(%group_id, %role_id, "assigned a role to a group");
+            }
+            Ok(change)
+        }
+        .await,
+    )
+}
+
+/// Takes a role away from a group. Needs `roles:write`.
+#[server(prefix = "/api", endpoint = "groups/roles/remove", input = Json)]
+pub async fn unassign_group_role(group_id: String, role_id: String) -> Result<Change, AppError> {
+    use crate::auth::Permission;
+    use crate::server::context::{authorize, finish};
+    finish(
+        async move {
+            let (ctx, caller) = authorize(Permission::RolesWrite)?;
+            let actor = ctx.actor(&caller);
+            let now = ctx.now;
+            let change = ctx
+                .state
+                .db
+                .write(|tx| {
+                    let (actor, group_id, role_id) =
+                        (actor.clone(), group_id.clone(), role_id.clone());
+                    Box::pin(async move {
+                        domain::unassign_group_role(tx, &actor, &group_id, &role_id, now).await
+                    })
+                })
+                .await?;
+            if change.changed {
+                tracing::info!(%group_id, %role_id, "removed a role from a group");
+            }
+            Ok(change)
+        }
+        .await,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn direct(role: &str) -> RoleAssignment {
+        RoleAssignment {
+            role_id: role.into(),
+            role_name: role.to_uppercase(),
+            expires_at: None,
+        }
+    }
+
+    fn via(role: &str, group: &str) -> InheritedRole {
+        InheritedRole {
+            role_id: role.into(),
+            role_name: role.to_uppercase(),
+            group_id: group.into(),
+            group_name: group.to_uppercase(),
+            expires_at: None,
+        }
+    }
+
+    #[test]
+    fn each_scope_lists_every_path_that_grants_it() {
+        let scopes = explain(
+            &[direct("ops")],
+            &[via("ops", "eng"), via("view", "eng"), via("view", "sales")],
+            &[
+                ("ops".into(), "deploy".into()),
+                ("ops".into(), "read".into()),
+                ("view".into(), "read".into()),
+            ],
+        );
+        assert_eq!(scopes.len(), 2);
+        assert_eq!(scopes[0].scope, "deploy");
+        assert_eq!(scopes[0].paths.len(), 2, "direct ops and eng → ops");
+        assert_eq!(scopes[1].scope, "read");
+        assert_eq!(scopes[1].paths.len(), 4);
+        assert!(scopes[1]
+            .paths
+            .iter()
+            .any(|p| p.group_name.as_deref() == Some("SALES")));
+    }
+
+    #[test]
+    fn scopes_of_roles_nobody_holds_are_not_listed() {
+        assert!(explain(&[], &[], &[("ghost".into(), "read".into())]).is_empty());
+    }
+}

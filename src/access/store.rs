@@ -1,0 +1,409 @@
+//! The SQL of assignments: who holds which role directly, through which group, until when.
+//!
+//! "Live" everywhere means `expires_at IS NULL OR expires_at > now`: an assignment whose end has
+//! passed grants nothing, whether or not a clean-up has removed its row yet.
+
+use super::{GroupMemberRow, GroupRoleRow, InheritedRole, Membership, RoleAssignment};
+use crate::error::{AppError, AppResult};
+use crate::on_db;
+use crate::storage::{db_error, Tx};
+use crate::users::UserSummary;
+
+/// A named thing an assignment refers to, checked to exist.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
+}
+
+/// Parses an id from a request: a malformed one is the caller's mistake, said in words.
+pub fn parse_id(kind: &str, id: &str) -> AppResult<String> {
+    uuid::Uuid::parse_str(id.trim())
+        .map(|u| u.to_string())
+        .map_err(|_| AppError::invalid(format!("“{id}” is not a valid {kind} id.")))
+}
+
+pub async fn user(tx: &mut Tx, id: &str) -> AppResult<UserSummary> {
+    let id = parse_id("user", id)?;
+    let row: Option<UserSummary> = on_db!(tx, |c| {
+        sqlx::query_as(
+            "SELECT id, username, display_name, email, disabled, created_at FROM users WHERE id = $1",
+        )
+        .bind(&id)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_error)?
+    });
+    row.ok_or_else(|| {
+        AppError::not_found("There is no user with this id. They may have been deleted.")
+    })
+}
+
+pub async fn role(tx: &mut Tx, id: &str) -> AppResult<Named> {
+    let id = parse_id("role", id)?;
+    let row: Option<Named> = on_db!(tx, |c| {
+        sqlx::query_as("SELECT id, name FROM roles WHERE id = $1")
+            .bind(&id)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_error)?
+    });
+    row.ok_or_else(|| {
+        AppError::not_found("There is no role with this id. It may have been deleted.")
+    })
+}
+
+pub async fn group(tx: &mut Tx, id: &str) -> AppResult<Named> {
+    let id = parse_id("group", id)?;
+    let row: Option<Named> = on_db!(tx, |c| {
+        sqlx::query_as("SELECT id, name FROM access_groups WHERE id = $1")
+            .bind(&id)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_error)?
+    });
+    row.ok_or_else(|| {
+        AppError::not_found("There is no group with this id. It may have been deleted.")
+    })
+}
+
+/// The user's live direct roles, by name.
+pub async fn direct_roles(tx: &mut Tx, user_id: &str, now: i64) -> AppResult<Vec<RoleAssignment>> {
+    on_db!(tx, |c| {
+        sqlx::query_as(
+            "SELECT ur.role_id, r.name AS role_name, ur.expires_at
+             FROM user_roles ur JOIN roles r ON r.id = ur.role_id
+             WHERE ur.user_id = $1 AND (ur.expires_at IS NULL OR ur.expires_at > $2)
+             ORDER BY lower(r.name)",
+        )
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_error)
+    })
+}
+
+/// The user's live group memberships, by group name.
+pub async fn memberships(tx: &mut Tx, user_id: &str, now: i64) -> AppResult<Vec<Membership>> {
+    on_db!(tx, |c| {
+        sqlx::query_as(
+            "SELECT gm.group_id, g.name AS group_name, gm.expires_at
+             FROM group_members gm JOIN access_groups g ON g.id = gm.group_id
+             WHERE gm.user_id = $1 AND (gm.expires_at IS NULL OR gm.expires_at > $2)
+             ORDER BY lower(g.name)",
+        )
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_error)
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct InheritedRow {
+    role_id: String,
+    role_name: String,
+    group_id: String,
+    group_name: String,
+    membership_expires_at: Option<i64>,
+    role_expires_at: Option<i64>,
+}
+
+/// The roles the user holds through live memberships of groups holding them live.
+pub async fn inherited_roles(
+    tx: &mut Tx,
+    user_id: &str,
+    now: i64,
+) -> AppResult<Vec<InheritedRole>> {
+    let rows: Vec<InheritedRow> = on_db!(tx, |c| {
+        sqlx::query_as(
+            "SELECT gr.role_id, r.name AS role_name, g.id AS group_id, g.name AS group_name,
+                 gm.expires_at AS membership_expires_at, gr.expires_at AS role_expires_at
+             FROM group_members gm
+             JOIN group_roles gr ON gr.group_id = gm.group_id
+             JOIN roles r ON r.id = gr.role_id
+             JOIN access_groups g ON g.id = gm.group_id
+             WHERE gm.user_id = $1
+               AND (gm.expires_at IS NULL OR gm.expires_at > $2)
+               AND (gr.expires_at IS NULL OR gr.expires_at > $2)
+             ORDER BY lower(r.name), lower(g.name)",
+        )
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_error)?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|row| InheritedRole {
+            role_id: row.role_id,
+            role_name: row.role_name,
+            group_id: row.group_id,
+            group_name: row.group_name,
+            // The path ends when the first of its two links ends.
+            expires_at: match (row.membership_expires_at, row.role_expires_at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+        })
+        .collect())
+}
+
+/// `(role_id, scope)` for every scope of the given roles.
+pub async fn scopes_of_roles(tx: &mut Tx, role_ids: &[String]) -> AppResult<Vec<(String, String)>> {
+    if role_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Roles per user are few; a bound list keeps this one query on both databases.
+    let placeholders: Vec<String> = (1..=role_ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT role_id, scope FROM role_scopes WHERE role_id IN ({}) ORDER BY scope",
+        placeholders.join(", ")
+    );
+    on_db!(tx, |c| {
+        let mut query = sqlx::query_as(&sql);
+        for id in role_ids {
+            query = query.bind(id);
+        }
+        query.fetch_all(&mut *c).await.map_err(db_error)
+    })
+}
+
+/// The stored end of a direct assignment: `None` if there is no row, `Some(None)` for a row
+/// without an end.
+pub async fn user_role_row(
+    tx: &mut Tx,
+    user_id: &str,
+    role_id: &str,
+) -> AppResult<Option<Option<i64>>> {
+    let row: Option<(Option<i64>,)> = on_db!(tx, |c| {
+        sqlx::query_as("SELECT expires_at FROM user_roles WHERE user_id = $1 AND role_id = $2")
+            .bind(user_id)
+            .bind(role_id)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_error)?
+    });
+    Ok(row.map(|(e,)| e))
+}
+
+pub async fn upsert_user_role(
+    tx: &mut Tx,
+    user_id: &str,
+    role_id: &str,
+    expires_at: Option<i64>,
+    now: i64,
+) -> AppResult<()> {
+    on_db!(tx, |c| {
+        sqlx::query(
+            "INSERT INTO user_roles (user_id, role_id, expires_at, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (user_id, role_id) DO UPDATE SET expires_at = $3, created_at = $4",
+        )
+        .bind(user_id)
+        .bind(role_id)
+        .bind(expires_at)
+        .bind(now)
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?
+        .rows_affected()
+    });
+    Ok(())
+}
+
+/// Deletes a direct assignment; returns whether a live one was there.
+pub async fn delete_user_role(
+    tx: &mut Tx,
+    user_id: &str,
+    role_id: &str,
+    now: i64,
+) -> AppResult<bool> {
+    let live =
+        matches!(user_role_row(tx, user_id, role_id).await?, Some(e) if e.is_none_or(|e| e > now));
+    on_db!(tx, |c| {
+        sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role_id = $2")
+            .bind(user_id)
+            .bind(role_id)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+    });
+    Ok(live)
+}
+
+/// The stored end of a membership, as [`user_role_row`].
+pub async fn membership_row(
+    tx: &mut Tx,
+    group_id: &str,
+    user_id: &str,
+) -> AppResult<Option<Option<i64>>> {
+    let row: Option<(Option<i64>,)> = on_db!(tx, |c| {
+        sqlx::query_as("SELECT expires_at FROM group_members WHERE group_id = $1 AND user_id = $2")
+            .bind(group_id)
+            .bind(user_id)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_error)?
+    });
+    Ok(row.map(|(e,)| e))
+}
+
+pub async fn upsert_membership(
+    tx: &mut Tx,
+    group_id: &str,
+    user_id: &str,
+    expires_at: Option<i64>,
+    now: i64,
+) -> AppResult<()> {
+    on_db!(tx, |c| {
+        sqlx::query(
+            "INSERT INTO group_members (group_id, user_id, expires_at, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (group_id, user_id) DO UPDATE SET expires_at = $3, created_at = $4",
+        )
+        .bind(group_id)
+        .bind(user_id)
+        .bind(expires_at)
+        .bind(now)
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?
+        .rows_affected()
+    });
+    Ok(())
+}
+
+pub async fn delete_membership(
+    tx: &mut Tx,
+    group_id: &str,
+    user_id: &str,
+    now: i64,
+) -> AppResult<bool> {
+    let live = matches!(membership_row(tx, group_id, user_id).await?, Some(e) if e.is_none_or(|e| e > now));
+    on_db!(tx, |c| {
+        sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
+            .bind(group_id)
+            .bind(user_id)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+    });
+    Ok(live)
+}
+
+/// The group's live members, by display name.
+pub async fn group_members(
+    tx: &mut Tx,
+    group_id: &str,
+    now: i64,
+) -> AppResult<Vec<GroupMemberRow>> {
+    on_db!(tx, |c| {
+        sqlx::query_as(
+            "SELECT u.id AS user_id, u.username, u.display_name, u.disabled, gm.expires_at
+             FROM group_members gm JOIN users u ON u.id = gm.user_id
+             WHERE gm.group_id = $1 AND (gm.expires_at IS NULL OR gm.expires_at > $2)
+             ORDER BY lower(u.display_name), u.id",
+        )
+        .bind(group_id)
+        .bind(now)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_error)
+    })
+}
+
+/// The group's live roles, by name.
+pub async fn group_roles(tx: &mut Tx, group_id: &str, now: i64) -> AppResult<Vec<GroupRoleRow>> {
+    on_db!(tx, |c| {
+        sqlx::query_as(
+            "SELECT r.id AS role_id, r.name AS role_name, gr.expires_at
+             FROM group_roles gr JOIN roles r ON r.id = gr.role_id
+             WHERE gr.group_id = $1 AND (gr.expires_at IS NULL OR gr.expires_at > $2)
+             ORDER BY lower(r.name)",
+        )
+        .bind(group_id)
+        .bind(now)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_error)
+    })
+}
+
+/// The stored end of a group's role, as [`user_role_row`].
+pub async fn group_role_row(
+    tx: &mut Tx,
+    group_id: &str,
+    role_id: &str,
+) -> AppResult<Option<Option<i64>>> {
+    let row: Option<(Option<i64>,)> = on_db!(tx, |c| {
+        sqlx::query_as("SELECT expires_at FROM group_roles WHERE group_id = $1 AND role_id = $2")
+            .bind(group_id)
+            .bind(role_id)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_error)?
+    });
+    Ok(row.map(|(e,)| e))
+}
+
+pub async fn upsert_group_role(
+    tx: &mut Tx,
+    group_id: &str,
+    role_id: &str,
+    expires_at: Option<i64>,
+    now: i64,
+) -> AppResult<()> {
+    on_db!(tx, |c| {
+        sqlx::query(
+            "INSERT INTO group_roles (group_id, role_id, expires_at, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (group_id, role_id) DO UPDATE SET expires_at = $3, created_at = $4",
+        )
+        .bind(group_id)
+        .bind(role_id)
+        .bind(expires_at)
+        .bind(now)
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?
+        .rows_affected()
+    });
+    Ok(())
+}
+
+pub async fn delete_group_role(
+    tx: &mut Tx,
+    group_id: &str,
+    role_id: &str,
+    now: i64,
+) -> AppResult<bool> {
+    let live = matches!(group_role_row(tx, group_id, role_id).await?, Some(e) if e.is_none_or(|e| e > now));
+    on_db!(tx, |c| {
+        sqlx::query("DELETE FROM group_roles WHERE group_id = $1 AND role_id = $2")
+            .bind(group_id)
+            .bind(role_id)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+    });
+    Ok(live)
+}
+
+/// A group's name and description.
+pub async fn group_header(tx: &mut Tx, id: &str) -> AppResult<super::GroupHeader> {
+    let id = parse_id("group", id)?;
+    let row: Option<super::GroupHeader> = on_db!(tx, |c| {
+        sqlx::query_as("SELECT id, name, description FROM access_groups WHERE id = $1")
+            .bind(&id)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_error)?
+    });
+    row.ok_or_else(|| {
+        AppError::not_found("There is no group with this id. It may have been deleted.")
+    })
+}
