@@ -8,10 +8,10 @@ use leptos_router::path;
 
 use crate::audit::AuditPage;
 use crate::auth::{me, SignInPage};
-use crate::groups::GroupsPage;
+use crate::groups::{GroupMembersTab, GroupPage, GroupRolesTab, GroupsPage};
 use crate::roles::RolesPage;
 use crate::scopes::ScopesPage;
-use crate::users::UsersPage;
+use crate::users::{UserAccessTab, UserGroupsTab, UserPage, UserRolesTab, UsersPage};
 
 /// The first path segments that belong to the signed-in console. A request for one of them
 /// without a valid session is sent to the sign-in page (see `server::middleware`).
@@ -59,9 +59,20 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=ConsoleLayout>
                     <Route path=path!("") view=|| view! { <Redirect path="/users" /> } />
                     <Route path=path!("users") view=UsersPage />
+                    <ParentRoute path=path!("users/:id") view=UserPage>
+                        <Route path=path!("") view=UserRolesTab />
+                        <Route path=path!("roles") view=UserRolesTab />
+                        <Route path=path!("groups") view=UserGroupsTab />
+                        <Route path=path!("access") view=UserAccessTab />
+                    </ParentRoute>
                     <Route path=path!("roles") view=RolesPage />
                     <Route path=path!("scopes") view=ScopesPage />
                     <Route path=path!("groups") view=GroupsPage />
+                    <ParentRoute path=path!("groups/:id") view=GroupPage>
+                        <Route path=path!("") view=GroupMembersTab />
+                        <Route path=path!("members") view=GroupMembersTab />
+                        <Route path=path!("roles") view=GroupRolesTab />
+                    </ParentRoute>
                     <Route path=path!("audit") view=AuditPage />
                 </ParentRoute>
             </Routes>

@@ -1,7 +1,10 @@
 //! Groups: the default way to grant access. Members receive the roles of their groups.
 
+mod detail;
 #[cfg(feature = "ssr")]
 pub mod store;
+
+pub use detail::{GroupMembersTab, GroupPage, GroupRolesTab};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -56,7 +59,9 @@ pub fn GroupsPage() -> impl IntoView {
             row=|group: GroupSummary| {
                 view! {
                     <tr>
-                        <td class="strong">{group.name}</td>
+                        <td class="strong">
+                            <a href=format!("/groups/{}/members", group.id)>{group.name}</a>
+                        </td>
                         <td>{group.description}</td>
                         <td class="num">{group.member_count}</td>
                         <td class="num">{group.role_count}</td>
@@ -65,4 +70,27 @@ pub fn GroupsPage() -> impl IntoView {
             }
         />
     }
+}
+
+/// A group as a picker offers it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct GroupOption {
+    pub id: String,
+    pub name: String,
+}
+
+/// Every group, by name, for pickers. Needs `groups:read`.
+#[server(prefix = "/api", endpoint = "groups/options")]
+pub async fn group_options() -> Result<Vec<GroupOption>, AppError> {
+    use crate::auth::Permission;
+    use crate::server::context::{authorize, finish};
+    finish(
+        async move {
+            let (ctx, _) = authorize(Permission::GroupsRead)?;
+            let mut tx = ctx.state.db.read().await?;
+            store::options(&mut tx).await
+        }
+        .await,
+    )
 }

@@ -106,6 +106,126 @@ pub fn format_time(unix_seconds: i64) -> String {
         .unwrap_or_else(|| "unknown time".to_string())
 }
 
+/// "3 days left", "5 h left", "12 min left": how long an assignment still counts.
+pub fn time_left(expires_at: i64, now: i64) -> String {
+    let left = expires_at - now;
+    if left <= 0 {
+        "ended".to_string()
+    } else if left < 3_600 {
+        format!("{} min left", (left + 59) / 60)
+    } else if left < 2 * 86_400 {
+        format!("{} h left", left / 3_600)
+    } else {
+        format!("{} days left", left / 86_400)
+    }
+}
+
+/// Reads a `datetime-local` input's value ("2026-12-31T17:00"), taken as UTC like every time
+/// the console shows. Empty means "no end".
+pub fn parse_end_input(value: &str) -> Result<Option<i64>, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    time::PrimitiveDateTime::parse(value, &format)
+        .map(|t| Some(t.assume_utc().unix_timestamp()))
+        .map_err(|_| {
+            format!("“{value}” is not a date and time; use the picker or YYYY-MM-DD HH:MM.")
+        })
+}
+
+/// The outcome of the last change, announced to screen readers and shown until the next one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Toast {
+    pub ok: bool,
+    pub message: String,
+    pub detail: Option<String>,
+}
+
+/// Runs changes from a page: one at a time, each reported in a toast, the page's data reloaded
+/// after any that changed something.
+#[derive(Clone, Copy)]
+pub struct Changes {
+    pub toast: RwSignal<Option<Toast>>,
+    /// Bumped after a change; pages key their resources on it.
+    pub refresh: RwSignal<u32>,
+    pub busy: RwSignal<bool>,
+}
+
+impl Default for Changes {
+    fn default() -> Self {
+        Changes {
+            toast: RwSignal::new(None),
+            refresh: RwSignal::new(0),
+            busy: RwSignal::new(false),
+        }
+    }
+}
+
+impl Changes {
+    pub fn run<F>(self, change: F)
+    where
+        F: std::future::Future<Output = Result<crate::access::Change, AppError>> + 'static,
+    {
+        self.busy.set(true);
+        leptos::task::spawn_local(async move {
+            let outcome = change.await;
+            self.busy.set(false);
+            match outcome {
+                Ok(change) => {
+                    if change.changed {
+                        self.refresh.update(|n| *n += 1);
+                    }
+                    self.toast.set(Some(Toast {
+                        ok: true,
+                        message: change.message,
+                        detail: change.takes_effect,
+                    }));
+                }
+                Err(error) => self.fail(error.message),
+            }
+        });
+    }
+
+    /// Reports a mistake caught before anything was sent.
+    pub fn fail(self, message: impl Into<String>) {
+        self.toast.set(Some(Toast {
+            ok: false,
+            message: message.into(),
+            detail: None,
+        }));
+    }
+}
+
+#[component]
+pub fn ToastRegion(toast: RwSignal<Option<Toast>>) -> impl IntoView {
+    view! {
+        <div class="toast-region" role="status" aria-live="polite">
+            {move || {
+                toast
+                    .get()
+                    .map(|t| {
+                        view! {
+                            <div class=if t.ok { "toast" } else { "toast toast-error" }>
+                                <p>{t.message}</p>
+                                {t.detail.map(|d| view! { <p class="muted small">{d}</p> })}
+                                <button
+                                    type="button"
+                                    class="button button-quiet"
+                                    aria-label="Dismiss"
+                                    on:click=move |_| toast.set(None)
+                                >
+                                    "×"
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
 #[component]
 pub fn PageHeader(title: &'static str, #[prop(optional)] lead: &'static str) -> impl IntoView {
     view! {
@@ -382,6 +502,21 @@ mod tests {
     fn times_are_formatted_in_utc() {
         assert_eq!(format_time(0), "1970-01-01 00:00 UTC");
         assert_eq!(format_time(1_796_306_700), "2026-12-03 14:05 UTC");
+    }
+
+    #[test]
+    fn time_left_reads_naturally() {
+        assert_eq!(time_left(100, 100), "ended");
+        assert_eq!(time_left(100 + 61, 100), "2 min left");
+        assert_eq!(time_left(100 + 5 * 3_600, 100), "5 h left");
+        assert_eq!(time_left(100 + 7 * 86_400, 100), "7 days left");
+    }
+
+    #[test]
+    fn end_inputs_are_utc_and_optional() {
+        assert_eq!(parse_end_input(""), Ok(None));
+        assert_eq!(parse_end_input("2026-12-03T14:05"), Ok(Some(1_796_306_700)));
+        assert!(parse_end_input("next tuesday").is_err());
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! People: the user list, and (behind `ssr`) creating users.
 
+mod detail;
 #[cfg(feature = "ssr")]
 pub mod store;
+
+pub use detail::{UserAccessTab, UserGroupsTab, UserPage, UserRolesTab};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -56,7 +59,9 @@ pub fn UsersPage() -> impl IntoView {
                 let status = if user.disabled { "Disabled" } else { "Active" };
                 view! {
                     <tr>
-                        <td class="strong">{user.display_name}</td>
+                        <td class="strong">
+                            <a href=format!("/users/{}/roles", user.id)>{user.display_name}</a>
+                        </td>
                         <td class="mono">{user.username}</td>
                         <td>{user.email.unwrap_or_default()}</td>
                         <td>

@@ -1,0 +1,333 @@
+//! A group's page: its members (add several at once, remove) and its roles (every member holds
+//! them). Each tab is its own URL.
+
+use leptos::prelude::*;
+use leptos_router::components::Outlet;
+use leptos_router::hooks::{use_location, use_params_map};
+
+use crate::access::{
+    add_group_members, assign_group_role, get_group_detail, remove_group_member,
+    unassign_group_role, GroupDetail,
+};
+use crate::auth::Permission;
+use crate::error::AppError;
+use crate::roles::role_options;
+use crate::ui::{format_time, parse_end_input, time_left, Changes, ErrorNotice, ToastRegion};
+use crate::users::list_users;
+
+#[derive(Clone, Copy)]
+struct GroupCtx {
+    detail: Resource<Result<GroupDetail, AppError>>,
+    changes: Changes,
+}
+
+#[component]
+pub fn GroupPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let changes = Changes::default();
+    let detail = Resource::new(
+        move || (id.get(), changes.refresh.get()),
+        |(id, _)| get_group_detail(id),
+    );
+    provide_context(GroupCtx { detail, changes });
+
+    let location = use_location();
+    let tab = Memo::new(move |_| {
+        if location.pathname.get().ends_with("/roles") {
+            "roles"
+        } else {
+            "members"
+        }
+    });
+    let tab_link = move |name: &'static str, label: &'static str| {
+        view! {
+            <a
+                role="tab"
+                href=move || format!("/groups/{}/{name}", id.get())
+                aria-selected=move || if tab.get() == name { "true" } else { "false" }
+            >
+                {label}
+            </a>
+        }
+    };
+    view! {
+        <p class="breadcrumb">
+            <a href="/groups">"Groups"</a>
+        </p>
+        <Transition fallback=|| view! { <div class="page-header"><h1 class="skeleton-text">"\u{a0}"</h1></div> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => view! {
+                        <leptos_meta::Title text=d.group.name.clone() />
+                        <div class="page-header">
+                            <h1>{d.group.name.clone()}</h1>
+                            <p class="lead">
+                                {if d.group.description.is_empty() { "No description.".to_string() } else { d.group.description.clone() }}
+                                {format!(" · {} members · {} roles", d.members.len(), d.roles.len())}
+                            </p>
+                        </div>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <div role="tablist" aria-label="About this group" class="tabs">
+            {tab_link("members", "Members")}
+            {tab_link("roles", "Roles")}
+        </div>
+        <ToastRegion toast=changes.toast />
+        <div role="tabpanel" class="tabpanel">
+            <Outlet />
+        </div>
+    }
+}
+
+/// Members, with remove, and a search that adds several people at once.
+#[component]
+pub fn GroupMembersTab() -> impl IntoView {
+    let Some(ctx) = use_context::<GroupCtx>() else {
+        return ().into_any();
+    };
+    let search = RwSignal::new(String::new());
+    let picked = RwSignal::new(Vec::<(String, String)>::new());
+    let ends = RwSignal::new(String::new());
+    let candidates = Resource::new(
+        move || search.get(),
+        |q| async move {
+            if q.trim().is_empty() {
+                Ok(None)
+            } else {
+                list_users(q, 1).await.map(Some)
+            }
+        },
+    );
+
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
+            {move || Suspend::new(async move {
+                let detail = match ctx.detail.await {
+                    Ok(detail) => detail,
+                    Err(error) => return view! { <ErrorNotice error /> }.into_any(),
+                };
+                let can_write = detail.caller_permissions.contains(&Permission::GroupsWrite);
+                let now = detail.now;
+                let group_id = detail.group.id.clone();
+                let group_name = detail.group.name.clone();
+                let member_ids: Vec<String> = detail.members.iter().map(|m| m.user_id.clone()).collect();
+                let list = if detail.members.is_empty() {
+                    view! { <p class="muted">"No members yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="rows">
+                            {detail.members.clone().into_iter().map(|member| {
+                                let (group_id, user_id) = (group_id.clone(), member.user_id.clone());
+                                let label = format!("Remove {} from {}", member.display_name, group_name);
+                                view! {
+                                    <li>
+                                        <a class="strong" href=format!("/users/{}/roles", member.user_id)>{member.display_name.clone()}</a>
+                                        <span class="mono muted">{member.username.clone()}</span>
+                                        {member.disabled.then(|| view! { <span class="badge badge-off">"Disabled"</span> })}
+                                        {member.expires_at.map(|e| view! { <span class="chip-time" title=format!("until {}", format_time(e))>{time_left(e, now)}</span> })}
+                                        {can_write.then(|| view! {
+                                            <button type="button" class="button" aria-label=label
+                                                disabled=move || ctx.changes.busy.get()
+                                                on:click=move |_| ctx.changes.run(remove_group_member(group_id.clone(), user_id.clone()))>
+                                                "Remove"
+                                            </button>
+                                        })}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }
+                    .into_any()
+                };
+                let adder = can_write.then(|| {
+                    let group_id = group_id.clone();
+                    let member_ids = member_ids.clone();
+                    view! {
+                        <form class="adder" on:submit=move |ev| {
+                            ev.prevent_default();
+                            let ids: Vec<String> = picked.get_untracked().into_iter().map(|(id, _)| id).collect();
+                            if ids.is_empty() {
+                                ctx.changes.fail("Choose at least one person to add.");
+                                return;
+                            }
+                            match parse_end_input(&ends.get_untracked()) {
+                                Ok(expires_at) => {
+                                    picked.set(Vec::new());
+                                    ctx.changes.run(add_group_members(group_id.clone(), ids, expires_at));
+                                }
+                                Err(message) => ctx.changes.fail(message),
+                            }
+                        }>
+                            <h2>"Add members"</h2>
+                            <label for="find-people">"Find people to add"</label>
+                            <input id="find-people" type="search" placeholder="Name, username or email"
+                                on:input=move |ev| search.set(event_target_value(&ev)) />
+                            <Transition fallback=|| ()>
+                                {
+                                    let member_ids = member_ids.clone();
+                                    move || {
+                                        let member_ids = member_ids.clone();
+                                        Suspend::new(async move {
+                                            match candidates.await {
+                                                Ok(Some(page)) if page.items.is_empty() => view! { <p class="muted">"Nobody matches."</p> }.into_any(),
+                                                Ok(Some(page)) => view! {
+                                                    <ul class="pick-list">
+                                                        {page.items.into_iter().map(|user| {
+                                                            let member = member_ids.contains(&user.id);
+                                                            let (id, name) = (user.id.clone(), user.display_name.clone());
+                                                            let checked = {
+                                                                let id = id.clone();
+                                                                move || picked.with(|p| p.iter().any(|(i, _)| *i == id))
+                                                            };
+                                                            view! {
+                                                                <li>
+                                                                    <label>
+                                                                        <input type="checkbox" disabled=member prop:checked=checked
+                                                                            on:change=move |ev| {
+                                                                                let on = event_target_checked(&ev);
+                                                                                picked.update(|p| {
+                                                                                    p.retain(|(i, _)| *i != id);
+                                                                                    if on { p.push((id.clone(), name.clone())); }
+                                                                                });
+                                                                            } />
+                                                                        {format!(" {} ", user.display_name)}
+                                                                        <span class="mono muted">{user.username.clone()}</span>
+                                                                        {member.then(|| view! { <span class="muted small">" — already a member"</span> })}
+                                                                    </label>
+                                                                </li>
+                                                            }
+                                                        }).collect_view()}
+                                                    </ul>
+                                                }.into_any(),
+                                                Ok(None) => ().into_any(),
+                                                Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                                            }
+                                        })
+                                    }
+                                }
+                            </Transition>
+                            <div class="inline-form">
+                                <label for="members-end">"Ends (UTC, optional)"</label>
+                                <input id="members-end" type="datetime-local" on:input=move |ev| ends.set(event_target_value(&ev)) />
+                                <button type="submit" class="button button-primary" disabled=move || ctx.changes.busy.get()>
+                                    {move || match picked.with(Vec::len) {
+                                        0 => "Add people".to_string(),
+                                        1 => "Add 1 person".to_string(),
+                                        n => format!("Add {n} people"),
+                                    }}
+                                </button>
+                            </div>
+                        </form>
+                    }
+                });
+                view! {
+                    <section class="section">
+                        <h2>"Members"</h2>
+                        {list}
+                    </section>
+                    <section class="section">{adder}</section>
+                }
+                .into_any()
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// The group's roles as removable chips, and a picker that adds one.
+#[component]
+pub fn GroupRolesTab() -> impl IntoView {
+    let Some(ctx) = use_context::<GroupCtx>() else {
+        return ().into_any();
+    };
+    let options = Resource::new(|| (), |_| role_options());
+    let selected = RwSignal::new(String::new());
+    let ends = RwSignal::new(String::new());
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading roles…"</p> }>
+            {move || Suspend::new(async move {
+                let detail = match ctx.detail.await {
+                    Ok(detail) => detail,
+                    Err(error) => return view! { <ErrorNotice error /> }.into_any(),
+                };
+                let can_write = detail.caller_permissions.contains(&Permission::RolesWrite);
+                let now = detail.now;
+                let group_id = detail.group.id.clone();
+                let chips = if detail.roles.is_empty() {
+                    view! { <p class="muted">"This group grants no role yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="chips">
+                            {detail.roles.clone().into_iter().map(|role| {
+                                let (group_id, role_id) = (group_id.clone(), role.role_id.clone());
+                                let label = format!("Remove role {}", role.role_name);
+                                view! {
+                                    <li class="chip">
+                                        <span class="chip-name">{role.role_name.clone()}</span>
+                                        {role.expires_at.map(|e| view! { <span class="chip-time" title=format!("until {}", format_time(e))>{time_left(e, now)}</span> })}
+                                        {can_write.then(|| view! {
+                                            <button type="button" class="chip-remove" aria-label=label
+                                                disabled=move || ctx.changes.busy.get()
+                                                on:click=move |_| ctx.changes.run(unassign_group_role(group_id.clone(), role_id.clone()))>
+                                                "×"
+                                            </button>
+                                        })}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }
+                    .into_any()
+                };
+                let picker = if can_write {
+                    let options = options.await.unwrap_or_default();
+                    let held: Vec<String> = detail.roles.iter().map(|r| r.role_id.clone()).collect();
+                    view! {
+                        <form class="inline-form" on:submit=move |ev| {
+                            ev.prevent_default();
+                            let role_id = selected.get_untracked();
+                            if role_id.is_empty() {
+                                ctx.changes.fail("Choose a role to add.");
+                                return;
+                            }
+                            match parse_end_input(&ends.get_untracked()) {
+                                Ok(expires_at) => ctx.changes.run(assign_group_role(group_id.clone(), role_id, expires_at)),
+                                Err(message) => ctx.changes.fail(message),
+                            }
+                        }>
+                            <label for="group-add-role">"Add a role"</label>
+                            <select id="group-add-role" on:change=move |ev| selected.set(event_target_value(&ev))>
+                                <option value="">"Choose a role…"</option>
+                                {options.into_iter().map(|option| {
+                                    let already = held.contains(&option.id);
+                                    let text = if already { format!("{} — already granted", option.name) } else { option.name.clone() };
+                                    view! { <option value=option.id disabled=already>{text}</option> }
+                                }).collect_view()}
+                            </select>
+                            <label for="group-role-ends">"Ends (UTC, optional)"</label>
+                            <input id="group-role-ends" type="datetime-local" on:input=move |ev| ends.set(event_target_value(&ev)) />
+                            <button type="submit" class="button button-primary" disabled=move || ctx.changes.busy.get()>"Add role"</button>
+                        </form>
+                    }
+                    .into_any()
+                } else {
+                    view! { <p class="muted">"Changing a group's roles needs the roles:write scope."</p> }.into_any()
+                };
+                view! {
+                    <section class="section">
+                        <h2>"Roles every member holds"</h2>
+                        {chips}
+                    </section>
+                    <section class="section">{picker}</section>
+                }
+                .into_any()
+            })}
+        </Transition>
+    }
+    .into_any()
+}

@@ -1,0 +1,434 @@
+//! A person's page: their roles (direct and through groups), their groups, and their access
+//! with the reasons for it. Each tab is its own URL.
+
+use leptos::prelude::*;
+use leptos_router::components::Outlet;
+use leptos_router::hooks::{use_location, use_params_map};
+
+use crate::access::{
+    add_group_members, assign_user_role, remove_group_member, unassign_user_role, UserAccess,
+};
+use crate::auth::Permission;
+use crate::error::AppError;
+use crate::groups::group_options;
+use crate::roles::role_options;
+use crate::ui::{format_time, parse_end_input, time_left, Changes, ErrorNotice, ToastRegion};
+
+#[derive(Clone, Copy)]
+struct UserCtx {
+    access: Resource<Result<UserAccess, AppError>>,
+    changes: Changes,
+}
+
+#[component]
+pub fn UserPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let changes = Changes::default();
+    let access = Resource::new(
+        move || (id.get(), changes.refresh.get()),
+        |(id, _)| crate::access::get_user_access(id),
+    );
+    let ctx = UserCtx { access, changes };
+    provide_context(ctx);
+
+    let location = use_location();
+    let tab = Memo::new(move |_| {
+        let path = location.pathname.get();
+        match path.rsplit('/').next().unwrap_or("") {
+            "groups" => "groups",
+            "access" => "access",
+            _ => "roles",
+        }
+    });
+    let tab_link = move |name: &'static str, label: &'static str| {
+        view! {
+            <a
+                role="tab"
+                href=move || format!("/users/{}/{name}", id.get())
+                aria-selected=move || if tab.get() == name { "true" } else { "false" }
+            >
+                {label}
+            </a>
+        }
+    };
+
+    view! {
+        <p class="breadcrumb">
+            <a href="/users">"Users"</a>
+        </p>
+        <Transition fallback=|| view! { <div class="page-header"><h1 class="skeleton-text">"\u{a0}"</h1></div> }>
+            {move || Suspend::new(async move {
+                match access.await {
+                    Ok(a) => {
+                        let status = if a.user.disabled { "Disabled" } else { "Active" };
+                        view! {
+                            <leptos_meta::Title text=a.user.display_name.clone() />
+                            <div class="page-header">
+                                <h1>
+                                    {a.user.display_name.clone()}
+                                    " "
+                                    <span class=if a.user.disabled { "badge badge-off" } else { "badge badge-on" }>
+                                        {status}
+                                    </span>
+                                </h1>
+                                <p class="lead">
+                                    <span class="mono">{a.user.username.clone()}</span>
+                                    {a.user.email.clone().map(|e| format!(" · {e}"))}
+                                    {format!(" · created {}", format_time(a.user.created_at))}
+                                </p>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <div role="tablist" aria-label="About this user" class="tabs">
+            {tab_link("roles", "Roles")}
+            {tab_link("groups", "Groups")}
+            {tab_link("access", "Access")}
+        </div>
+        <ToastRegion toast=ctx.changes.toast />
+        <div role="tabpanel" class="tabpanel">
+            <Outlet />
+        </div>
+    }
+}
+
+fn user_ctx() -> Option<UserCtx> {
+    use_context::<UserCtx>()
+}
+
+/// Direct roles as removable chips, roles through groups as chips naming the group, and a
+/// picker that adds a direct role.
+#[component]
+pub fn UserRolesTab() -> impl IntoView {
+    let Some(ctx) = user_ctx() else {
+        return ().into_any();
+    };
+    let options = Resource::new(|| (), |_| role_options());
+    let selected = RwSignal::new(String::new());
+    let ends = RwSignal::new(String::new());
+
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading roles…"</p> }>
+            {move || Suspend::new(async move {
+                let access = match ctx.access.await {
+                    Ok(access) => access,
+                    Err(error) => return view! { <ErrorNotice error /> }.into_any(),
+                };
+                let can_write = access.caller_permissions.contains(&Permission::RolesWrite);
+                let now = access.now;
+                let user_id = access.user.id.clone();
+                let direct = access.direct.clone();
+                let inherited = access.inherited.clone();
+                let direct_chips = if direct.is_empty() {
+                    view! { <p class="muted">"No direct roles. Groups are the usual way to give access."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="chips">
+                            {direct
+                                .into_iter()
+                                .map(|role| {
+                                    let label = format!("Remove role {}", role.role_name);
+                                    let (user_id, role_id) = (user_id.clone(), role.role_id.clone());
+                                    view! {
+                                        <li class="chip">
+                                            <span class="chip-name">{role.role_name.clone()}</span>
+                                            {role.expires_at.map(|e| view! { <span class="chip-time" title=format!("until {}", format_time(e))>{time_left(e, now)}</span> })}
+                                            {can_write.then(|| view! {
+                                                <button
+                                                    type="button"
+                                                    class="chip-remove"
+                                                    aria-label=label
+                                                    title="Remove this direct assignment"
+                                                    disabled=move || ctx.changes.busy.get()
+                                                    on:click=move |_| ctx.changes.run(unassign_user_role(user_id.clone(), role_id.clone()))
+                                                >
+                                                    "×"
+                                                </button>
+                                            })}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                };
+                let inherited_chips = if inherited.is_empty() {
+                    view! { <p class="muted">"No roles through groups."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="chips">
+                            {inherited
+                                .into_iter()
+                                .map(|role| {
+                                    view! {
+                                        <li class="chip chip-inherited">
+                                            <span class="chip-name">{role.role_name.clone()}</span>
+                                            {role.expires_at.map(|e| view! { <span class="chip-time" title=format!("until {}", format_time(e))>{time_left(e, now)}</span> })}
+                                            <a
+                                                class="chip-via"
+                                                href=format!("/groups/{}/roles", role.group_id)
+                                                title=format!("Granted by the group {}: remove it there", role.group_name)
+                                            >
+                                                {format!("via {}", role.group_name)}
+                                            </a>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                };
+                let picker = if can_write {
+                    let options = options.await.unwrap_or_default();
+                    let held: Vec<String> = access.direct.iter().map(|r| r.role_id.clone()).collect();
+                    let user_id = user_id.clone();
+                    let inherited = access.inherited.clone();
+                    view! {
+                        <form
+                            class="inline-form"
+                            on:submit=move |ev| {
+                                ev.prevent_default();
+                                let role_id = selected.get_untracked();
+                                if role_id.is_empty() {
+                                    ctx.changes.fail("Choose a role to add.");
+                                    return;
+                                }
+                                match parse_end_input(&ends.get_untracked()) {
+                                    Ok(expires_at) => ctx.changes.run(assign_user_role(user_id.clone(), role_id, expires_at)),
+                                    Err(message) => ctx.changes.fail(message),
+                                }
+                            }
+                        >
+                            <label for="add-role">"Add a direct role"</label>
+                            <select id="add-role" on:change=move |ev| selected.set(event_target_value(&ev))>
+                                <option value="">"Choose a role…"</option>
+                                {options
+                                    .into_iter()
+                                    .map(|option| {
+                                        let already = held.contains(&option.id);
+                                        let via: Vec<String> = inherited
+                                            .iter()
+                                            .filter(|r| r.role_id == option.id)
+                                            .map(|r| r.group_name.clone())
+                                            .collect();
+                                        let text = if already {
+                                            format!("{} — already assigned", option.name)
+                                        } else if !via.is_empty() {
+                                            format!("{} — already granted by {}", option.name, via.join(", "))
+                                        } else {
+                                            option.name.clone()
+                                        };
+                                        view! { <option value=option.id disabled=already>{text}</option> }
+                                    })
+                                    .collect_view()}
+                            </select>
+                            <label for="add-role-ends">"Ends (UTC, optional)"</label>
+                            <input
+                                id="add-role-ends"
+                                type="datetime-local"
+                                on:input=move |ev| ends.set(event_target_value(&ev))
+                            />
+                            <button type="submit" class="button button-primary" disabled=move || ctx.changes.busy.get()>
+                                "Add role"
+                            </button>
+                        </form>
+                    }
+                        .into_any()
+                } else {
+                    view! { <p class="muted">"You can see these roles but not change them: that needs the roles:write scope."</p> }.into_any()
+                };
+                view! {
+                    <section aria-labelledby="direct-roles" class="section">
+                        <h2 id="direct-roles">"Direct roles"</h2>
+                        {direct_chips}
+                    </section>
+                    <section aria-labelledby="group-roles" class="section">
+                        <h2 id="group-roles">"Through groups"</h2>
+                        {inherited_chips}
+                    </section>
+                    <section class="section">{picker}</section>
+                }
+                    .into_any()
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// The groups a person is in, with remove, and a picker that adds them to another.
+#[component]
+pub fn UserGroupsTab() -> impl IntoView {
+    let Some(ctx) = user_ctx() else {
+        return ().into_any();
+    };
+    let options = Resource::new(|| (), |_| group_options());
+    let selected = RwSignal::new(String::new());
+    let ends = RwSignal::new(String::new());
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading groups…"</p> }>
+            {move || Suspend::new(async move {
+                let access = match ctx.access.await {
+                    Ok(access) => access,
+                    Err(error) => return view! { <ErrorNotice error /> }.into_any(),
+                };
+                let can_write = access.caller_permissions.contains(&Permission::GroupsWrite);
+                let now = access.now;
+                let user_id = access.user.id.clone();
+                let list = if access.groups.is_empty() {
+                    view! { <p class="muted">"Not in any group."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="rows">
+                            {access
+                                .groups
+                                .clone()
+                                .into_iter()
+                                .map(|group| {
+                                    let (user_id, group_id) = (user_id.clone(), group.group_id.clone());
+                                    let label = format!("Remove from {}", group.group_name);
+                                    view! {
+                                        <li>
+                                            <span class="strong">{group.group_name.clone()}</span>
+                                            {group.expires_at.map(|e| view! { <span class="chip-time">{time_left(e, now)}</span> })}
+                                            {can_write.then(|| view! {
+                                                <button
+                                                    type="button"
+                                                    class="button"
+                                                    aria-label=label
+                                                    disabled=move || ctx.changes.busy.get()
+                                                    on:click=move |_| ctx.changes.run(remove_group_member(group_id.clone(), user_id.clone()))
+                                                >
+                                                    "Remove"
+                                                </button>
+                                            })}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                };
+                let picker = if can_write {
+                    let options = options.await.unwrap_or_default();
+                    let member_of: Vec<String> = access.groups.iter().map(|g| g.group_id.clone()).collect();
+                    view! {
+                        <form
+                            class="inline-form"
+                            on:submit=move |ev| {
+                                ev.prevent_default();
+                                let group_id = selected.get_untracked();
+                                if group_id.is_empty() {
+                                    ctx.changes.fail("Choose a group.");
+                                    return;
+                                }
+                                match parse_end_input(&ends.get_untracked()) {
+                                    Ok(expires_at) => ctx.changes.run(add_group_members(group_id, vec![user_id.clone()], expires_at)),
+                                    Err(message) => ctx.changes.fail(message),
+                                }
+                            }
+                        >
+                            <label for="add-group">"Add to a group"</label>
+                            <select id="add-group" on:change=move |ev| selected.set(event_target_value(&ev))>
+                                <option value="">"Choose a group…"</option>
+                                {options
+                                    .into_iter()
+                                    .map(|option| {
+                                        let already = member_of.contains(&option.id);
+                                        let text = if already { format!("{} — already a member", option.name) } else { option.name.clone() };
+                                        view! { <option value=option.id disabled=already>{text}</option> }
+                                    })
+                                    .collect_view()}
+                            </select>
+                            <label for="add-group-ends">"Ends (UTC, optional)"</label>
+                            <input id="add-group-ends" type="datetime-local" on:input=move |ev| ends.set(event_target_value(&ev)) />
+                            <button type="submit" class="button button-primary" disabled=move || ctx.changes.busy.get()>
+                                "Add to group"
+                            </button>
+                        </form>
+                    }
+                        .into_any()
+                } else {
+                    view! { <p class="muted">"Changing groups needs the groups:write scope."</p> }.into_any()
+                };
+                view! {
+                    <section class="section">
+                        <h2>"Groups"</h2>
+                        {list}
+                    </section>
+                    <section class="section">{picker}</section>
+                }
+                    .into_any()
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// Every effective scope, with each path that grants it: "why can this person do that?"
+#[component]
+pub fn UserAccessTab() -> impl IntoView {
+    let Some(ctx) = user_ctx() else {
+        return ().into_any();
+    };
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading access…"</p> }>
+            {move || Suspend::new(async move {
+                match ctx.access.await {
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    Ok(access) if access.scopes.is_empty() => {
+                        view! { <div class="empty"><p class="empty-title">"No scopes."</p><p>"This person holds no role, directly or through a group."</p></div> }.into_any()
+                    }
+                    Ok(access) => view! {
+                        <p class="lead">
+                            "What a token minted for this person now would carry, and why. "
+                            "A change applies at their next sign-in or token refresh."
+                        </p>
+                        <div class="table-wrap">
+                            <table class="data">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Scope"</th>
+                                        <th scope="col">"Granted by"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {access
+                                        .scopes
+                                        .into_iter()
+                                        .map(|scope| {
+                                            view! {
+                                                <tr>
+                                                    <td class="mono strong">{scope.scope}</td>
+                                                    <td>
+                                                        {scope
+                                                            .paths
+                                                            .into_iter()
+                                                            .map(|path| match path.group_name {
+                                                                Some(group) => view! { <span class="path">{format!("group {group} → role {}", path.role_name)}</span> }.into_any(),
+                                                                None => view! { <span class="path">{format!("direct role {}", path.role_name)}</span> }.into_any(),
+                                                            })
+                                                            .collect_view()}
+                                                    </td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
