@@ -9,7 +9,7 @@ use leptos_router::path;
 use crate::audit::AuditPage;
 use crate::auth::{me, SignInPage};
 use crate::groups::{GroupMembersTab, GroupPage, GroupRolesTab, GroupsPage};
-use crate::roles::RolesPage;
+use crate::roles::{RoleAssignmentsTab, RolePage, RoleScopesTab, RolesPage};
 use crate::scopes::ScopesPage;
 use crate::users::{UserAccessTab, UserGroupsTab, UserPage, UserRolesTab, UsersPage};
 
@@ -66,6 +66,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("access") view=UserAccessTab />
                     </ParentRoute>
                     <Route path=path!("roles") view=RolesPage />
+                    <ParentRoute path=path!("roles/:id") view=RolePage>
+                        <Route path=path!("") view=RoleAssignmentsTab />
+                        <Route path=path!("assignments") view=RoleAssignmentsTab />
+                        <Route path=path!("scopes") view=RoleScopesTab />
+                    </ParentRoute>
                     <Route path=path!("scopes") view=ScopesPage />
                     <Route path=path!("groups") view=GroupsPage />
                     <ParentRoute path=path!("groups/:id") view=GroupPage>

@@ -287,6 +287,51 @@ pub async fn remove_member(
     ))
 }
 
+/// Gives several people a role directly, from the role's side. One event per person who
+/// changed; people who already hold it are counted, not changed.
+pub async fn assign_role_to_users(
+    tx: &mut Tx,
+    actor: &Actor,
+    role_id: &str,
+    user_ids: &[String],
+    expires_at: Option<i64>,
+    now: i64,
+) -> AppResult<Change> {
+    let role = store::role(tx, role_id).await?;
+    if user_ids.is_empty() {
+        return Err(AppError::invalid("Choose at least one person."));
+    }
+    let mut changed = 0usize;
+    let mut last_name = String::new();
+    for user_id in user_ids {
+        let change = assign_user_role(tx, actor, user_id, &role.id, expires_at, now).await?;
+        if change.changed {
+            changed += 1;
+            last_name = store::user(tx, user_id).await?.display_name;
+        }
+    }
+    let unchanged = user_ids.len() - changed;
+    let already = match unchanged {
+        0 => String::new(),
+        1 => " 1 already had it.".to_string(),
+        n => format!(" {n} already had it."),
+    };
+    Ok(match changed {
+        0 => Change::unchanged(format!(
+            "Everyone chosen already has the role {}; nothing changed.",
+            role.name
+        )),
+        1 => Change::changed(
+            format!("{last_name} now has the role {}.{already}", role.name),
+            true,
+        ),
+        n => Change::changed(
+            format!("{n} people now have the role {}.{already}", role.name),
+            true,
+        ),
+    })
+}
+
 /// Gives a group a role (every member then holds it), or changes the end of it.
 pub async fn assign_group_role(
     tx: &mut Tx,

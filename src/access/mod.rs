@@ -107,6 +107,54 @@ pub struct GroupDetail {
     pub caller_permissions: Vec<crate::auth::Permission>,
 }
 
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct RoleHeader {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub builtin: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct RoleUserRow {
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub disabled: bool,
+    pub expires_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct RoleGroupRow {
+    pub group_id: String,
+    pub group_name: String,
+    pub expires_at: Option<i64>,
+    pub member_count: i64,
+}
+
+/// A direct holder of a role, and the groups that also give it to them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoleHolder {
+    pub user: RoleUserRow,
+    pub also_through: Vec<String>,
+}
+
+/// Everything the role page shows, as of `now`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoleDetail {
+    pub role: RoleHeader,
+    pub scopes: Vec<String>,
+    pub users: Vec<RoleHolder>,
+    pub groups: Vec<RoleGroupRow>,
+    /// Active people holding the role, directly or through a group, counted once each.
+    pub holders_total: i64,
+    pub now: i64,
+    pub caller_permissions: Vec<crate::auth::Permission>,
+}
+
 /// What a change did, in words.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Change {
@@ -356,6 +404,92 @@ pub async fn get_group_detail(group_id: String) -> Result<GroupDetail, AppError>
                     .filter(|p| caller.has(*p))
                     .collect(),
             })
+        }
+        .await,
+    )
+}
+
+/// A role's scopes, direct holders and groups. Needs `roles:read`.
+#[server(prefix = "/api", endpoint = "roles/detail")]
+pub async fn get_role_detail(role_id: String) -> Result<RoleDetail, AppError> {
+    use crate::auth::Permission;
+    use crate::server::context::{authorize, finish};
+    finish(
+        async move {
+            let (ctx, caller) = authorize(Permission::RolesRead)?;
+            let now = ctx.now;
+            let mut tx = ctx.state.db.read().await?;
+            let role = store::role_header(&mut tx, &role_id).await?;
+            let scopes = store::role_scopes(&mut tx, &role.id).await?;
+            let covered = store::covered_direct_holders(&mut tx, &role.id, now).await?;
+            let users = store::role_users(&mut tx, &role.id, now)
+                .await?
+                .into_iter()
+                .map(|user| RoleHolder {
+                    also_through: covered
+                        .iter()
+                        .filter(|(id, _)| *id == user.user_id)
+                        .map(|(_, group)| group.clone())
+                        .collect(),
+                    user,
+                })
+                .collect();
+            let groups = store::role_groups(&mut tx, &role.id, now).await?;
+            let holders_total = crate::roles::store::active_holders(&mut tx, &role.id, now).await?;
+            Ok(RoleDetail {
+                role,
+                scopes,
+                users,
+                groups,
+                holders_total,
+                now,
+                caller_permissions: Permission::ALL
+                    .into_iter()
+                    .filter(|p| caller.has(*p))
+                    .collect(),
+            })
+        }
+        .await,
+    )
+}
+
+/// Gives several people a role directly, optionally until `expires_at`. Needs `roles:write`.
+#[server(prefix = "/api", endpoint = "roles/users/assign", input = Json)]
+pub async fn assign_role_to_users(
+    role_id: String,
+    user_ids: Vec<String>,
+    expires_at: Option<i64>,
+) -> Result<Change, AppError> {
+    use crate::auth::Permission;
+    use crate::server::context::{authorize, finish};
+    finish(
+        async move {
+            let (ctx, caller) = authorize(Permission::RolesWrite)?;
+            if user_ids.len() > 1000 {
+                return Err(AppError::invalid(
+                    "Add at most 1,000 people at once; use a bulk operation for more.",
+                ));
+            }
+            let actor = ctx.actor(&caller);
+            let now = ctx.now;
+            let change = ctx
+                .state
+                .db
+                .write(|tx| {
+                    let (actor, role_id, user_ids) =
+                        (actor.clone(), role_id.clone(), user_ids.clone());
+                    Box::pin(async move {
+                        domain::assign_role_to_users(
+                            tx, &actor, &role_id, &user_ids, expires_at, now,
+                        )
+                        .await
+                    })
+                })
+                .await?;
+            if change.changed {
+                tracing::info!(%role_id, "assigned a role to users");
+            }
+            Ok(change)
         }
         .await,
     )

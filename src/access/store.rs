@@ -407,3 +407,100 @@ pub async fn group_header(tx: &mut Tx, id: &str) -> AppResult<super::GroupHeader
         AppError::not_found("There is no group with this id. It may have been deleted.")
     })
 }
+
+/// A role's header: name, description, built-in or not.
+pub async fn role_header(tx: &mut Tx, id: &str) -> AppResult<super::RoleHeader> {
+    let id = parse_id("role", id)?;
+    let row: Option<super::RoleHeader> = on_db!(tx, |c| {
+        sqlx::query_as("SELECT id, name, description, builtin FROM roles WHERE id = $1")
+            .bind(&id)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_error)?
+    });
+    row.ok_or_else(|| {
+        AppError::not_found("There is no role with this id. It may have been deleted.")
+    })
+}
+
+pub async fn role_scopes(tx: &mut Tx, role_id: &str) -> AppResult<Vec<String>> {
+    on_db!(tx, |c| {
+        sqlx::query_scalar("SELECT scope FROM role_scopes WHERE role_id = $1 ORDER BY scope")
+            .bind(role_id)
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_error)
+    })
+}
+
+/// The people holding the role directly (live), by display name.
+pub async fn role_users(
+    tx: &mut Tx,
+    role_id: &str,
+    now: i64,
+) -> AppResult<Vec<super::RoleUserRow>> {
+    on_db!(tx, |c| {
+        sqlx::query_as(
+            "SELECT u.id AS user_id, u.username, u.display_name, u.disabled, ur.expires_at
+             FROM user_roles ur JOIN users u ON u.id = ur.user_id
+             WHERE ur.role_id = $1 AND (ur.expires_at IS NULL OR ur.expires_at > $2)
+             ORDER BY lower(u.display_name), u.id",
+        )
+        .bind(role_id)
+        .bind(now)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_error)
+    })
+}
+
+/// `(user id, group name)` for direct holders of the role whom a group also gives it: their
+/// direct assignment is redundant while they stay in that group.
+pub async fn covered_direct_holders(
+    tx: &mut Tx,
+    role_id: &str,
+    now: i64,
+) -> AppResult<Vec<(String, String)>> {
+    on_db!(tx, |c| {
+        sqlx::query_as(
+            "SELECT gm.user_id, g.name
+             FROM group_roles gr
+             JOIN group_members gm ON gm.group_id = gr.group_id
+             JOIN access_groups g ON g.id = gr.group_id
+             JOIN user_roles ur ON ur.user_id = gm.user_id AND ur.role_id = gr.role_id
+             WHERE gr.role_id = $1
+               AND (gr.expires_at IS NULL OR gr.expires_at > $2)
+               AND (gm.expires_at IS NULL OR gm.expires_at > $2)
+               AND (ur.expires_at IS NULL OR ur.expires_at > $2)
+             ORDER BY lower(g.name)",
+        )
+        .bind(role_id)
+        .bind(now)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_error)
+    })
+}
+
+/// The groups holding the role (live), with their live member counts.
+pub async fn role_groups(
+    tx: &mut Tx,
+    role_id: &str,
+    now: i64,
+) -> AppResult<Vec<super::RoleGroupRow>> {
+    on_db!(tx, |c| {
+        sqlx::query_as(
+            "SELECT g.id AS group_id, g.name AS group_name, gr.expires_at,
+                 (SELECT COUNT(*) FROM group_members gm WHERE gm.group_id = g.id
+                     AND (gm.expires_at IS NULL OR gm.expires_at > $2)) AS member_count
+             FROM group_roles gr JOIN access_groups g ON g.id = gr.group_id
+             WHERE gr.role_id = $1 AND (gr.expires_at IS NULL OR gr.expires_at > $2)
+             ORDER BY lower(g.name)",
+        )
+        .bind(role_id)
+        .bind(now)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_error)
+    })
+}

@@ -13,7 +13,7 @@ use crate::auth::Permission;
 use crate::error::AppError;
 use crate::roles::role_options;
 use crate::ui::{format_time, parse_end_input, time_left, Changes, ErrorNotice, ToastRegion};
-use crate::users::list_users;
+use crate::users::{add_label, PeoplePicker};
 
 #[derive(Clone, Copy)]
 struct GroupCtx {
@@ -90,19 +90,8 @@ pub fn GroupMembersTab() -> impl IntoView {
     let Some(ctx) = use_context::<GroupCtx>() else {
         return ().into_any();
     };
-    let search = RwSignal::new(String::new());
     let picked = RwSignal::new(Vec::<(String, String)>::new());
     let ends = RwSignal::new(String::new());
-    let candidates = Resource::new(
-        move || search.get(),
-        |q| async move {
-            if q.trim().is_empty() {
-                Ok(None)
-            } else {
-                list_users(q, 1).await.map(Some)
-            }
-        },
-    );
 
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
@@ -164,62 +153,18 @@ pub fn GroupMembersTab() -> impl IntoView {
                             }
                         }>
                             <h2>"Add members"</h2>
-                            <label for="find-people">"Find people to add"</label>
-                            <input id="find-people" type="search" placeholder="Name, username or email"
-                                on:input=move |ev| search.set(event_target_value(&ev)) />
-                            <Transition fallback=|| ()>
-                                {
-                                    let member_ids = member_ids.clone();
-                                    move || {
-                                        let member_ids = member_ids.clone();
-                                        Suspend::new(async move {
-                                            match candidates.await {
-                                                Ok(Some(page)) if page.items.is_empty() => view! { <p class="muted">"Nobody matches."</p> }.into_any(),
-                                                Ok(Some(page)) => view! {
-                                                    <ul class="pick-list">
-                                                        {page.items.into_iter().map(|user| {
-                                                            let member = member_ids.contains(&user.id);
-                                                            let (id, name) = (user.id.clone(), user.display_name.clone());
-                                                            let checked = {
-                                                                let id = id.clone();
-                                                                move || picked.with(|p| p.iter().any(|(i, _)| *i == id))
-                                                            };
-                                                            view! {
-                                                                <li>
-                                                                    <label>
-                                                                        <input type="checkbox" disabled=member prop:checked=checked
-                                                                            on:change=move |ev| {
-                                                                                let on = event_target_checked(&ev);
-                                                                                picked.update(|p| {
-                                                                                    p.retain(|(i, _)| *i != id);
-                                                                                    if on { p.push((id.clone(), name.clone())); }
-                                                                                });
-                                                                            } />
-                                                                        {format!(" {} ", user.display_name)}
-                                                                        <span class="mono muted">{user.username.clone()}</span>
-                                                                        {member.then(|| view! { <span class="muted small">" — already a member"</span> })}
-                                                                    </label>
-                                                                </li>
-                                                            }
-                                                        }).collect_view()}
-                                                    </ul>
-                                                }.into_any(),
-                                                Ok(None) => ().into_any(),
-                                                Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                                            }
-                                        })
-                                    }
-                                }
-                            </Transition>
+                            <PeoplePicker
+                                input_id="find-people"
+                                label="Find people to add"
+                                picked
+                                excluded=member_ids.clone()
+                                excluded_reason="already a member"
+                            />
                             <div class="inline-form">
                                 <label for="members-end">"Ends (UTC, optional)"</label>
                                 <input id="members-end" type="datetime-local" on:input=move |ev| ends.set(event_target_value(&ev)) />
                                 <button type="submit" class="button button-primary" disabled=move || ctx.changes.busy.get()>
-                                    {move || match picked.with(Vec::len) {
-                                        0 => "Add people".to_string(),
-                                        1 => "Add 1 person".to_string(),
-                                        n => format!("Add {n} people"),
-                                    }}
+                                    {move || add_label(picked.with(Vec::len))}
                                 </button>
                             </div>
                         </form>

@@ -1,7 +1,10 @@
 //! Roles: named sets of scopes, assigned to users directly or through groups.
 
+mod detail;
 #[cfg(feature = "ssr")]
 pub mod store;
+
+pub use detail::{RoleAssignmentsTab, RolePage, RoleScopesTab};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -61,7 +64,9 @@ pub fn RolesPage() -> impl IntoView {
             row=|role: RoleSummary| {
                 view! {
                     <tr>
-                        <td class="strong">{role.name}</td>
+                        <td class="strong">
+                            <a href=format!("/roles/{}/assignments", role.id)>{role.name}</a>
+                        </td>
                         <td>{role.description}</td>
                         <td class="num">{role.scope_count}</td>
                         <td class="num">{role.user_count}</td>

@@ -1,10 +1,12 @@
 //! People: the user list, and (behind `ssr`) creating users.
 
 mod detail;
+mod picker;
 #[cfg(feature = "ssr")]
 pub mod store;
 
 pub use detail::{UserAccessTab, UserGroupsTab, UserPage, UserRolesTab};
+pub use picker::{add_label, PeoplePicker};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -513,3 +513,70 @@ both_databases!(
         assert_eq!(app.count("SELECT COUNT(*) FROM group_roles").await, 1);
     }
 );
+
+both_databases!(
+    the_role_side_adds_several_people_and_marks_redundant_assignments,
+    async |app: &TestApp| {
+        tessera::setup::seed_demo(&app.db, T0).await.unwrap();
+        let cookie = app.sign_in_admin().await;
+        let auditor = app.id_of("roles", "name", "Auditor").await;
+        let dmitri = app.id_of("users", "username", "dmitri.okafor").await; // direct Auditor in the demo
+        let security = app.id_of("access_groups", "name", "Security").await; // gives Auditor
+
+        let detail = app
+            .call("/api/roles/detail", Some(&cookie), &[("role_id", &auditor)])
+            .await
+            .json();
+        assert_eq!(detail["users"].as_array().unwrap().len(), 3, "{detail}");
+        assert_eq!(detail["groups"][0]["group_name"], "Security");
+        let holder = |detail: &serde_json::Value| {
+            detail["users"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|h| h["user"]["username"] == "dmitri.okafor")
+                .cloned()
+                .unwrap()
+        };
+        assert_eq!(holder(&detail)["also_through"], json!([]));
+        let before_total = detail["holders_total"].as_i64().unwrap();
+
+        app.call_json(
+            "/api/groups/members/add",
+            Some(&cookie),
+            json!({ "group_id": security, "user_ids": [dmitri], "expires_at": null }),
+        )
+        .await;
+        let detail = app
+            .call("/api/roles/detail", Some(&cookie), &[("role_id", &auditor)])
+            .await
+            .json();
+        assert_eq!(holder(&detail)["also_through"], json!(["Security"]));
+        assert_eq!(
+            detail["holders_total"].as_i64().unwrap(),
+            before_total,
+            "counted once"
+        );
+
+        let a = app.id_of("users", "username", "esther.fischer").await;
+        let b = app.id_of("users", "username", "farid.dubois").await;
+        let added = app
+            .call_json(
+                "/api/roles/users/assign",
+                Some(&cookie),
+                json!({ "role_id": auditor, "user_ids": [a, b, dmitri], "expires_at": null }),
+            )
+            .await;
+        assert_eq!(
+            added.json()["message"],
+            "2 people now have the role Auditor. 1 already had it.",
+            "{}",
+            added.body
+        );
+        let detail = app
+            .call("/api/roles/detail", Some(&cookie), &[("role_id", &auditor)])
+            .await
+            .json();
+        assert_eq!(detail["users"].as_array().unwrap().len(), 5);
+    }
+);

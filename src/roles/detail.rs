@@ -1,0 +1,287 @@
+//! A role's page: who holds it (people directly, and groups) with add and remove, and the
+//! scopes it grants. Each tab is its own URL.
+
+use leptos::prelude::*;
+use leptos_router::components::Outlet;
+use leptos_router::hooks::{use_location, use_params_map};
+
+use crate::access::{
+    assign_group_role, assign_role_to_users, get_role_detail, unassign_group_role,
+    unassign_user_role, RoleDetail,
+};
+use crate::auth::Permission;
+use crate::error::AppError;
+use crate::groups::group_options;
+use crate::ui::{format_time, parse_end_input, time_left, Changes, ErrorNotice, ToastRegion};
+use crate::users::{add_label, PeoplePicker};
+
+#[derive(Clone, Copy)]
+struct RoleCtx {
+    detail: Resource<Result<RoleDetail, AppError>>,
+    changes: Changes,
+}
+
+#[component]
+pub fn RolePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let changes = Changes::default();
+    let detail = Resource::new(
+        move || (id.get(), changes.refresh.get()),
+        |(id, _)| get_role_detail(id),
+    );
+    provide_context(RoleCtx { detail, changes });
+    let location = use_location();
+    let tab = Memo::new(move |_| {
+        if location.pathname.get().ends_with("/scopes") {
+            "scopes"
+        } else {
+            "assignments"
+        }
+    });
+    let tab_link = move |name: &'static str, label: &'static str| {
+        view! {
+            <a
+                role="tab"
+                href=move || format!("/roles/{}/{name}", id.get())
+                aria-selected=move || if tab.get() == name { "true" } else { "false" }
+            >
+                {label}
+            </a>
+        }
+    };
+    view! {
+        <p class="breadcrumb">
+            <a href="/roles">"Roles"</a>
+        </p>
+        <Transition fallback=|| view! { <div class="page-header"><h1 class="skeleton-text">"\u{a0}"</h1></div> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => {
+                        let holders = match d.holders_total {
+                            1 => "1 active person holds this role, directly or through a group.".to_string(),
+                            n => format!("{n} active people hold this role, directly or through a group."),
+                        };
+                        view! {
+                            <leptos_meta::Title text=d.role.name.clone() />
+                            <div class="page-header">
+                                <h1>
+                                    {d.role.name.clone()}
+                                    {d.role.builtin.then(|| view! { " " <span class="badge badge-builtin">"Built-in"</span> })}
+                                </h1>
+                                <p class="lead">{d.role.description.clone()}</p>
+                                <p class="lead">{holders}</p>
+                            </div>
+                        }
+                        .into_any()
+                    }
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <div role="tablist" aria-label="About this role" class="tabs">
+            {tab_link("assignments", "Assignments")}
+            {tab_link("scopes", "Scopes")}
+        </div>
+        <ToastRegion toast=changes.toast />
+        <div role="tabpanel" class="tabpanel">
+            <Outlet />
+        </div>
+    }
+}
+
+/// Two lists, people and groups, each with add and remove.
+#[component]
+pub fn RoleAssignmentsTab() -> impl IntoView {
+    let Some(ctx) = use_context::<RoleCtx>() else {
+        return ().into_any();
+    };
+    let groups = Resource::new(|| (), |_| group_options());
+    let picked = RwSignal::new(Vec::<(String, String)>::new());
+    let user_ends = RwSignal::new(String::new());
+    let group_pick = RwSignal::new(String::new());
+    let group_ends = RwSignal::new(String::new());
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading assignments…"</p> }>
+            {move || Suspend::new(async move {
+                let detail = match ctx.detail.await {
+                    Ok(detail) => detail,
+                    Err(error) => return view! { <ErrorNotice error /> }.into_any(),
+                };
+                let can_write = detail.caller_permissions.contains(&Permission::RolesWrite);
+                let now = detail.now;
+                let role_id = detail.role.id.clone();
+                let role_name = detail.role.name.clone();
+                let holder_ids: Vec<String> = detail.users.iter().map(|h| h.user.user_id.clone()).collect();
+                let group_ids: Vec<String> = detail.groups.iter().map(|g| g.group_id.clone()).collect();
+
+                let users = if detail.users.is_empty() {
+                    view! { <p class="muted">"Nobody holds this role directly."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="rows">
+                            {detail.users.clone().into_iter().map(|holder| {
+                                let (user_id, role_id) = (holder.user.user_id.clone(), role_id.clone());
+                                let label = format!("Remove role {} from {}", role_name, holder.user.display_name);
+                                let covered = (!holder.also_through.is_empty()).then(|| {
+                                    view! {
+                                        <span class="badge" title="This person's group already gives them the role; the direct assignment is redundant.">
+                                            {format!("also through {}", holder.also_through.join(", "))}
+                                        </span>
+                                    }
+                                });
+                                view! {
+                                    <li>
+                                        <a class="strong" href=format!("/users/{}/roles", holder.user.user_id)>{holder.user.display_name.clone()}</a>
+                                        <span class="mono muted">{holder.user.username.clone()}</span>
+                                        {holder.user.disabled.then(|| view! { <span class="badge badge-off">"Disabled"</span> })}
+                                        {holder.user.expires_at.map(|e| view! { <span class="chip-time" title=format!("until {}", format_time(e))>{time_left(e, now)}</span> })}
+                                        {covered}
+                                        {can_write.then(|| view! {
+                                            <button type="button" class="button" aria-label=label
+                                                disabled=move || ctx.changes.busy.get()
+                                                on:click=move |_| ctx.changes.run(unassign_user_role(user_id.clone(), role_id.clone()))>
+                                                "Remove"
+                                            </button>
+                                        })}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }
+                    .into_any()
+                };
+                let group_list = if detail.groups.is_empty() {
+                    view! { <p class="muted">"No group holds this role."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="rows">
+                            {detail.groups.clone().into_iter().map(|group| {
+                                let (group_id, role_id) = (group.group_id.clone(), role_id.clone());
+                                let label = format!("Remove role {} from group {}", role_name, group.group_name);
+                                view! {
+                                    <li>
+                                        <a class="strong" href=format!("/groups/{}/members", group.group_id)>{group.group_name.clone()}</a>
+                                        <span class="muted">{format!("{} members", group.member_count)}</span>
+                                        {group.expires_at.map(|e| view! { <span class="chip-time" title=format!("until {}", format_time(e))>{time_left(e, now)}</span> })}
+                                        {can_write.then(|| view! {
+                                            <button type="button" class="button" aria-label=label
+                                                disabled=move || ctx.changes.busy.get()
+                                                on:click=move |_| ctx.changes.run(unassign_group_role(group_id.clone(), role_id.clone()))>
+                                                "Remove"
+                                            </button>
+                                        })}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }
+                    .into_any()
+                };
+                let add_users = can_write.then(|| {
+                    let role_id = role_id.clone();
+                    view! {
+                        <form class="adder" on:submit=move |ev| {
+                            ev.prevent_default();
+                            let ids: Vec<String> = picked.get_untracked().into_iter().map(|(id, _)| id).collect();
+                            if ids.is_empty() {
+                                ctx.changes.fail("Choose at least one person.");
+                                return;
+                            }
+                            match parse_end_input(&user_ends.get_untracked()) {
+                                Ok(expires_at) => {
+                                    picked.set(Vec::new());
+                                    ctx.changes.run(assign_role_to_users(role_id.clone(), ids, expires_at));
+                                }
+                                Err(message) => ctx.changes.fail(message),
+                            }
+                        }>
+                            <PeoplePicker input_id="role-find-people" label="Find people to give this role" picked
+                                excluded=holder_ids.clone() excluded_reason="already holds it directly" />
+                            <div class="inline-form">
+                                <label for="role-users-end">"Ends (UTC, optional)"</label>
+                                <input id="role-users-end" type="datetime-local" on:input=move |ev| user_ends.set(event_target_value(&ev)) />
+                                <button type="submit" class="button button-primary" disabled=move || ctx.changes.busy.get()>
+                                    {move || add_label(picked.with(Vec::len))}
+                                </button>
+                            </div>
+                        </form>
+                    }
+                });
+                let add_group = if can_write {
+                    let options = groups.await.unwrap_or_default();
+                    let role_id = role_id.clone();
+                    view! {
+                        <form class="inline-form" on:submit=move |ev| {
+                            ev.prevent_default();
+                            let group_id = group_pick.get_untracked();
+                            if group_id.is_empty() {
+                                ctx.changes.fail("Choose a group.");
+                                return;
+                            }
+                            match parse_end_input(&group_ends.get_untracked()) {
+                                Ok(expires_at) => ctx.changes.run(assign_group_role(group_id, role_id.clone(), expires_at)),
+                                Err(message) => ctx.changes.fail(message),
+                            }
+                        }>
+                            <label for="role-add-group">"Give this role to a group"</label>
+                            <select id="role-add-group" on:change=move |ev| group_pick.set(event_target_value(&ev))>
+                                <option value="">"Choose a group…"</option>
+                                {options.into_iter().map(|option| {
+                                    let already = group_ids.contains(&option.id);
+                                    let text = if already { format!("{} — already holds it", option.name) } else { option.name.clone() };
+                                    view! { <option value=option.id disabled=already>{text}</option> }
+                                }).collect_view()}
+                            </select>
+                            <label for="role-group-end">"Ends (UTC, optional)"</label>
+                            <input id="role-group-end" type="datetime-local" on:input=move |ev| group_ends.set(event_target_value(&ev)) />
+                            <button type="submit" class="button button-primary" disabled=move || ctx.changes.busy.get()>"Add group"</button>
+                        </form>
+                    }
+                    .into_any()
+                } else {
+                    view! { <p class="muted">"Changing who holds this role needs the roles:write scope."</p> }.into_any()
+                };
+                view! {
+                    <section class="section" aria-labelledby="role-users">
+                        <h2 id="role-users">"Users"</h2>
+                        {users}
+                        {add_users}
+                    </section>
+                    <section class="section" aria-labelledby="role-groups">
+                        <h2 id="role-groups">"Groups"</h2>
+                        {group_list}
+                        {add_group}
+                    </section>
+                }
+                .into_any()
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// The scopes the role grants.
+#[component]
+pub fn RoleScopesTab() -> impl IntoView {
+    let Some(ctx) = use_context::<RoleCtx>() else {
+        return ().into_any();
+    };
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading scopes…"</p> }>
+            {move || Suspend::new(async move {
+                match ctx.detail.await {
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    Ok(detail) if detail.scopes.is_empty() => view! { <p class="muted">"This role grants no scope."</p> }.into_any(),
+                    Ok(detail) => view! {
+                        <ul class="chips">
+                            {detail.scopes.into_iter().map(|scope| view! { <li class="chip chip-inherited"><span class="mono">{scope}</span></li> }).collect_view()}
+                        </ul>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
