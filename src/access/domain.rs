@@ -36,6 +36,19 @@ fn check_end(expires_at: Option<i64>, now: i64) -> AppResult<()> {
     }
 }
 
+/// How many people one request may name; more is a bulk operation's work.
+const MAX_PEOPLE_PER_REQUEST: usize = 1000;
+
+fn check_count(user_ids: &[String]) -> AppResult<()> {
+    match user_ids.len() {
+        0 => Err(AppError::invalid("Choose at least one person.")),
+        n if n > MAX_PEOPLE_PER_REQUEST => Err(AppError::invalid(
+            "Choose at most 1,000 people at once; use a bulk operation for more.",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The anti-lockout rule: run after a change that may take the Administrator role away, inside
 /// the same transaction, so a refusal rolls the change back.
 async fn ensure_an_admin_remains(tx: &mut Tx, now: i64) -> AppResult<()> {
@@ -90,8 +103,7 @@ pub async fn assign_user_role(
     let user = store::user(tx, user_id).await?;
     let role = store::role(tx, role_id).await?;
     check_end(expires_at, now)?;
-    let before = store::user_role_row(tx, &user.id, &role.id).await?;
-    let live_before = before.filter(|e| e.is_none_or(|e| e > now));
+    let live_before = store::live_link(tx, store::USER_ROLE, &user.id, &role.id, now).await?;
     if live_before == Some(expires_at) {
         return Ok(Change::unchanged(format!(
             "{} already has the role {}{}; nothing changed.",
@@ -100,7 +112,7 @@ pub async fn assign_user_role(
             until(expires_at)
         )));
     }
-    store::upsert_user_role(tx, &user.id, &role.id, expires_at, now).await?;
+    store::upsert_link(tx, store::USER_ROLE, &user.id, &role.id, expires_at, now).await?;
     let summary = match live_before {
         None => format!(
             "{} gave {} the role {}{}",
@@ -156,7 +168,7 @@ pub async fn unassign_user_role(
 ) -> AppResult<Change> {
     let user = store::user(tx, user_id).await?;
     let role = store::role(tx, role_id).await?;
-    if !store::delete_user_role(tx, &user.id, &role.id, now).await? {
+    if !store::delete_link(tx, store::USER_ROLE, &user.id, &role.id, now).await? {
         return Ok(Change::unchanged(format!(
             "{} does not have the role {} directly; nothing changed.",
             user.display_name, role.name
@@ -199,18 +211,15 @@ pub async fn add_members(
 ) -> AppResult<Change> {
     let group = store::group(tx, group_id).await?;
     check_end(expires_at, now)?;
-    if user_ids.is_empty() {
-        return Err(AppError::invalid("Choose at least one person to add."));
-    }
+    check_count(user_ids)?;
     let mut added = Vec::new();
     for user_id in user_ids {
         let user = store::user(tx, user_id).await?;
-        let before = store::membership_row(tx, &group.id, &user.id).await?;
-        let live_before = before.filter(|e| e.is_none_or(|e| e > now));
+        let live_before = store::live_link(tx, store::MEMBERSHIP, &group.id, &user.id, now).await?;
         if live_before == Some(expires_at) {
             continue;
         }
-        store::upsert_membership(tx, &group.id, &user.id, expires_at, now).await?;
+        store::upsert_link(tx, store::MEMBERSHIP, &group.id, &user.id, expires_at, now).await?;
         record(
             tx,
             actor,
@@ -257,7 +266,7 @@ pub async fn remove_member(
 ) -> AppResult<Change> {
     let group = store::group(tx, group_id).await?;
     let user = store::user(tx, user_id).await?;
-    if !store::delete_membership(tx, &group.id, &user.id, now).await? {
+    if !store::delete_link(tx, store::MEMBERSHIP, &group.id, &user.id, now).await? {
         return Ok(Change::unchanged(format!(
             "{} is not in {}; nothing changed.",
             user.display_name, group.name
@@ -298,9 +307,7 @@ pub async fn assign_role_to_users(
     now: i64,
 ) -> AppResult<Change> {
     let role = store::role(tx, role_id).await?;
-    if user_ids.is_empty() {
-        return Err(AppError::invalid("Choose at least one person."));
-    }
+    check_count(user_ids)?;
     let mut changed = 0usize;
     let mut last_name = String::new();
     for user_id in user_ids {
@@ -344,8 +351,7 @@ pub async fn assign_group_role(
     let group = store::group(tx, group_id).await?;
     let role = store::role(tx, role_id).await?;
     check_end(expires_at, now)?;
-    let before = store::group_role_row(tx, &group.id, &role.id).await?;
-    let live_before = before.filter(|e| e.is_none_or(|e| e > now));
+    let live_before = store::live_link(tx, store::GROUP_ROLE, &group.id, &role.id, now).await?;
     if live_before == Some(expires_at) {
         return Ok(Change::unchanged(format!(
             "The group {} already has the role {}{}; nothing changed.",
@@ -354,7 +360,7 @@ pub async fn assign_group_role(
             until(expires_at)
         )));
     }
-    store::upsert_group_role(tx, &group.id, &role.id, expires_at, now).await?;
+    store::upsert_link(tx, store::GROUP_ROLE, &group.id, &role.id, expires_at, now).await?;
     record(
         tx,
         actor,
@@ -400,7 +406,7 @@ pub async fn unassign_group_role(
 ) -> AppResult<Change> {
     let group = store::group(tx, group_id).await?;
     let role = store::role(tx, role_id).await?;
-    if !store::delete_group_role(tx, &group.id, &role.id, now).await? {
+    if !store::delete_link(tx, store::GROUP_ROLE, &group.id, &role.id, now).await? {
         return Ok(Change::unchanged(format!(
             "The group {} does not have the role {}; nothing changed.",
             group.name, role.name

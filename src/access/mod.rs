@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
+use crate::auth::Permission;
 use crate::error::AppError;
 use crate::users::UserSummary;
 
@@ -86,7 +87,7 @@ pub struct UserAccess {
     pub scopes: Vec<ScopeAccess>,
     pub now: i64,
     /// What the caller may change here, so the page offers only what the server would allow.
-    pub caller_permissions: Vec<crate::auth::Permission>,
+    pub caller_permissions: Vec<Permission>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -104,7 +105,7 @@ pub struct GroupDetail {
     pub members: Vec<GroupMemberRow>,
     pub roles: Vec<GroupRoleRow>,
     pub now: i64,
-    pub caller_permissions: Vec<crate::auth::Permission>,
+    pub caller_permissions: Vec<Permission>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -152,7 +153,7 @@ pub struct RoleDetail {
     /// Active people holding the role, directly or through a group, counted once each.
     pub holders_total: i64,
     pub now: i64,
-    pub caller_permissions: Vec<crate::auth::Permission>,
+    pub caller_permissions: Vec<Permission>,
 }
 
 /// What a change did, in words.
@@ -206,10 +207,45 @@ pub fn explain(
         .collect()
 }
 
+/// The common course of every assignment change: authorize the caller first, then run the use
+/// case in one write transaction (retried whole on a PostgreSQL conflict), then log it.
+#[cfg(feature = "ssr")]
+async fn apply_change<F>(
+    permission: Permission,
+    what: &'static str,
+    mut work: F,
+) -> Result<Change, AppError>
+where
+    F: FnMut(
+            &mut crate::storage::Tx,
+            domain::Actor,
+            i64,
+        ) -> futures::future::BoxFuture<'_, crate::error::AppResult<Change>>
+        + Send,
+{
+    use crate::server::context::{authorize, finish};
+    finish(
+        async move {
+            let (ctx, caller) = authorize(permission)?;
+            let actor = ctx.actor(&caller);
+            let now = ctx.now;
+            let change = ctx
+                .state
+                .db
+                .write(|tx| work(tx, actor.clone(), now))
+                .await?;
+            if change.changed {
+                tracing::info!(actor = %actor.id, "{what}");
+            }
+            Ok(change)
+        }
+        .await,
+    )
+}
+
 /// A person's roles, groups and effective scopes with their reasons. Needs `users:read`.
 #[server(prefix = "/api", endpoint = "users/access")]
 pub async fn get_user_access(user_id: String) -> Result<UserAccess, AppError> {
-    use crate::auth::Permission;
     use crate::server::context::{authorize, finish};
     finish(
         async move {
@@ -254,62 +290,33 @@ pub async fn assign_user_role(
     role_id: String,
     expires_at: Option<i64>,
 ) -> Result<Change, AppError> {
-    use crate::auth::Permission;
-    use crate::server::context::{authorize, finish};
-    finish(
-        async move {
-            let (ctx, caller) = authorize(Permission::RolesWrite)?;
-            let actor = ctx.actor(&caller);
-            let now = ctx.now;
-            let change = ctx
-                .state
-                .db
-                .write(|tx| {
-                    let (actor, user_id, role_id) =
-                        (actor.clone(), user_id.clone(), role_id.clone());
-                    Box::pin(async move {
-                        domain::assign_user_role(tx, &actor, &user_id, &role_id, expires_at, now)
-                            .await
-                    })
-                })
-                .await?;
-            if change.changed {
-                tracing::info!(%user_id, %role_id, "assigned a role to a user");
-            }
-            Ok(change)
-        }
-        .await,
+    apply_change(
+        Permission::RolesWrite,
+        "assigned a role to a user",
+        move |tx, actor, now| {
+            let (user_id, role_id) = (user_id.clone(), role_id.clone());
+            Box::pin(async move {
+                domain::assign_user_role(tx, &actor, &user_id, &role_id, expires_at, now).await
+            })
+        },
     )
+    .await
 }
 
 /// Takes a directly assigned role away from a user. Needs `roles:write`.
 #[server(prefix = "/api", endpoint = "users/roles/remove", input = Json)]
 pub async fn unassign_user_role(user_id: String, role_id: String) -> Result<Change, AppError> {
-    use crate::auth::Permission;
-    use crate::server::context::{authorize, finish};
-    finish(
-        async move {
-            let (ctx, caller) = authorize(Permission::RolesWrite)?;
-            let actor = ctx.actor(&caller);
-            let now = ctx.now;
-            let change = ctx
-                .state
-                .db
-                .write(|tx| {
-                    let (actor, user_id, role_id) =
-                        (actor.clone(), user_id.clone(), role_id.clone());
-                    Box::pin(async move {
-                        domain::unassign_user_role(tx, &actor, &user_id, &role_id, now).await
-                    })
-                })
-                .await?;
-            if change.changed {
-                tracing::info!(%user_id, %role_id, "removed a role from a user");
-            }
-            Ok(change)
-        }
-        .await,
+    apply_change(
+        Permission::RolesWrite,
+        "removed a role from a user",
+        move |tx, actor, now| {
+            let (user_id, role_id) = (user_id.clone(), role_id.clone());
+            Box::pin(async move {
+                domain::unassign_user_role(tx, &actor, &user_id, &role_id, now).await
+            })
+        },
     )
+    .await
 }
 
 /// Adds people to a group, optionally until `expires_at`. Needs `groups:write`.
@@ -319,72 +326,38 @@ pub async fn add_group_members(
     user_ids: Vec<String>,
     expires_at: Option<i64>,
 ) -> Result<Change, AppError> {
-    use crate::auth::Permission;
-    use crate::server::context::{authorize, finish};
-    finish(
-        async move {
-            let (ctx, caller) = authorize(Permission::GroupsWrite)?;
-            if user_ids.len() > 1000 {
-                return Err(AppError::invalid(
-                    "Add at most 1,000 people at once; use a bulk operation for more.",
-                ));
-            }
-            let actor = ctx.actor(&caller);
-            let now = ctx.now;
-            let change = ctx
-                .state
-                .db
-                .write(|tx| {
-                    let (actor, group_id, user_ids) =
-                        (actor.clone(), group_id.clone(), user_ids.clone());
-                    Box::pin(async move {
-                        domain::add_members(tx, &actor, &group_id, &user_ids, expires_at, now).await
-                    })
-                })
-                .await?;
-            if change.changed {
-                tracing::info!(%group_id, "added members to a group");
-            }
-            Ok(change)
-        }
-        .await,
+    apply_change(
+        Permission::GroupsWrite,
+        "added members to a group",
+        move |tx, actor, now| {
+            let (group_id, user_ids) = (group_id.clone(), user_ids.clone());
+            Box::pin(async move {
+                domain::add_members(tx, &actor, &group_id, &user_ids, expires_at, now).await
+            })
+        },
     )
+    .await
 }
 
 /// Removes a person from a group. Needs `groups:write`.
 #[server(prefix = "/api", endpoint = "groups/members/remove", input = Json)]
 pub async fn remove_group_member(group_id: String, user_id: String) -> Result<Change, AppError> {
-    use crate::auth::Permission;
-    use crate::server::context::{authorize, finish};
-    finish(
-        async move {
-            let (ctx, caller) = authorize(Permission::GroupsWrite)?;
-            let actor = ctx.actor(&caller);
-            let now = ctx.now;
-            let change = ctx
-                .state
-                .db
-                .write(|tx| {
-                    let (actor, group_id, user_id) =
-                        (actor.clone(), group_id.clone(), user_id.clone());
-                    Box::pin(async move {
-                        domain::remove_member(tx, &actor, &group_id, &user_id, now).await
-                    })
-                })
-                .await?;
-            if change.changed {
-                tracing::info!(%group_id, %user_id, "removed a member from a group");
-            }
-            Ok(change)
-        }
-        .await,
+    apply_change(
+        Permission::GroupsWrite,
+        "removed a member from a group",
+        move |tx, actor, now| {
+            let (group_id, user_id) = (group_id.clone(), user_id.clone());
+            Box::pin(
+                async move { domain::remove_member(tx, &actor, &group_id, &user_id, now).await },
+            )
+        },
     )
+    .await
 }
 
 /// A group's members and roles. Needs `groups:read`.
 #[server(prefix = "/api", endpoint = "groups/detail")]
 pub async fn get_group_detail(group_id: String) -> Result<GroupDetail, AppError> {
-    use crate::auth::Permission;
     use crate::server::context::{authorize, finish};
     finish(
         async move {
@@ -412,7 +385,6 @@ pub async fn get_group_detail(group_id: String) -> Result<GroupDetail, AppError>
 /// A role's scopes, direct holders and groups. Needs `roles:read`.
 #[server(prefix = "/api", endpoint = "roles/detail")]
 pub async fn get_role_detail(role_id: String) -> Result<RoleDetail, AppError> {
-    use crate::auth::Permission;
     use crate::server::context::{authorize, finish};
     finish(
         async move {
@@ -460,39 +432,17 @@ pub async fn assign_role_to_users(
     user_ids: Vec<String>,
     expires_at: Option<i64>,
 ) -> Result<Change, AppError> {
-    use crate::auth::Permission;
-    use crate::server::context::{authorize, finish};
-    finish(
-        async move {
-            let (ctx, caller) = authorize(Permission::RolesWrite)?;
-            if user_ids.len() > 1000 {
-                return Err(AppError::invalid(
-                    "Add at most 1,000 people at once; use a bulk operation for more.",
-                ));
-            }
-            let actor = ctx.actor(&caller);
-            let now = ctx.now;
-            let change = ctx
-                .state
-                .db
-                .write(|tx| {
-                    let (actor, role_id, user_ids) =
-                        (actor.clone(), role_id.clone(), user_ids.clone());
-                    Box::pin(async move {
-                        domain::assign_role_to_users(
-                            tx, &actor, &role_id, &user_ids, expires_at, now,
-                        )
-                        .await
-                    })
-                })
-                .await?;
-            if change.changed {
-                tracing::info!(%role_id, "assigned a role to users");
-            }
-            Ok(change)
-        }
-        .await,
+    apply_change(
+        Permission::RolesWrite,
+        "assigned a role to users",
+        move |tx, actor, now| {
+            let (role_id, user_ids) = (role_id.clone(), user_ids.clone());
+            Box::pin(async move {
+                domain::assign_role_to_users(tx, &actor, &role_id, &user_ids, expires_at, now).await
+            })
+        },
     )
+    .await
 }
 
 /// Gives a group a role, optionally until `expires_at`. Needs `roles:write`.
@@ -502,62 +452,33 @@ pub async fn assign_group_role(
     role_id: String,
     expires_at: Option<i64>,
 ) -> Result<Change, AppError> {
-    use crate::auth::Permission;
-    use crate::server::context::{authorize, finish};
-    finish(
-        async move {
-            let (ctx, caller) = authorize(Permission::RolesWrite)?;
-            let actor = ctx.actor(&caller);
-            let now = ctx.now;
-            let change = ctx
-                .state
-                .db
-                .write(|tx| {
-                    let (actor, group_id, role_id) =
-                        (actor.clone(), group_id.clone(), role_id.clone());
-                    Box::pin(async move {
-                        domain::assign_group_role(tx, &actor, &group_id, &role_id, expires_at, now)
-                            .await
-                    })
-                })
-                .await?;
-            if change.changed {
-                tracing::info!(%group_id, %role_id, "assigned a role to a group");
-            }
-            Ok(change)
-        }
-        .await,
+    apply_change(
+        Permission::RolesWrite,
+        "assigned a role to a group",
+        move |tx, actor, now| {
+            let (group_id, role_id) = (group_id.clone(), role_id.clone());
+            Box::pin(async move {
+                domain::assign_group_role(tx, &actor, &group_id, &role_id, expires_at, now).await
+            })
+        },
     )
+    .await
 }
 
 /// Takes a role away from a group. Needs `roles:write`.
 #[server(prefix = "/api", endpoint = "groups/roles/remove", input = Json)]
 pub async fn unassign_group_role(group_id: String, role_id: String) -> Result<Change, AppError> {
-    use crate::auth::Permission;
-    use crate::server::context::{authorize, finish};
-    finish(
-        async move {
-            let (ctx, caller) = authorize(Permission::RolesWrite)?;
-            let actor = ctx.actor(&caller);
-            let now = ctx.now;
-            let change = ctx
-                .state
-                .db
-                .write(|tx| {
-                    let (actor, group_id, role_id) =
-                        (actor.clone(), group_id.clone(), role_id.clone());
-                    Box::pin(async move {
-                        domain::unassign_group_role(tx, &actor, &group_id, &role_id, now).await
-                    })
-                })
-                .await?;
-            if change.changed {
-                tracing::info!(%group_id, %role_id, "removed a role from a group");
-            }
-            Ok(change)
-        }
-        .await,
+    apply_change(
+        Permission::RolesWrite,
+        "removed a role from a group",
+        move |tx, actor, now| {
+            let (group_id, role_id) = (group_id.clone(), role_id.clone());
+            Box::pin(async move {
+                domain::unassign_group_role(tx, &actor, &group_id, &role_id, now).await
+            })
+        },
     )
+    .await
 }
 
 #[cfg(test)]

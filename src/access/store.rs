@@ -172,121 +172,107 @@ pub async fn scopes_of_roles(tx: &mut Tx, role_ids: &[String]) -> AppResult<Vec<
     })
 }
 
-/// The stored end of a direct assignment: `None` if there is no row, `Some(None)` for a row
-/// without an end.
-pub async fn user_role_row(
+/// One of the three assignment tables: a row links `left` to `right`, optionally until
+/// `expires_at`. The names are constants, never input, so formatting them into SQL is safe.
+#[derive(Clone, Copy, Debug)]
+pub struct Link {
+    table: &'static str,
+    left: &'static str,
+    right: &'static str,
+}
+
+/// A user's direct role: (user, role).
+pub const USER_ROLE: Link = Link {
+    table: "user_roles",
+    left: "user_id",
+    right: "role_id",
+};
+/// A membership: (group, user).
+pub const MEMBERSHIP: Link = Link {
+    table: "group_members",
+    left: "group_id",
+    right: "user_id",
+};
+/// A group's role: (group, role).
+pub const GROUP_ROLE: Link = Link {
+    table: "group_roles",
+    left: "group_id",
+    right: "role_id",
+};
+
+/// The live end of a link: `None` if there is no live link, `Some(None)` for one without an
+/// end. A row whose end has passed counts as no link.
+pub async fn live_link(
     tx: &mut Tx,
-    user_id: &str,
-    role_id: &str,
+    link: Link,
+    left: &str,
+    right: &str,
+    now: i64,
 ) -> AppResult<Option<Option<i64>>> {
+    let sql = format!(
+        "SELECT expires_at FROM {} WHERE {} = $1 AND {} = $2",
+        link.table, link.left, link.right
+    );
     let row: Option<(Option<i64>,)> = on_db!(tx, |c| {
-        sqlx::query_as("SELECT expires_at FROM user_roles WHERE user_id = $1 AND role_id = $2")
-            .bind(user_id)
-            .bind(role_id)
+        sqlx::query_as(&sql)
+            .bind(left)
+            .bind(right)
             .fetch_optional(&mut *c)
             .await
             .map_err(db_error)?
     });
-    Ok(row.map(|(e,)| e))
+    Ok(row
+        .map(|(end,)| end)
+        .filter(|end| end.is_none_or(|end| end > now)))
 }
 
-pub async fn upsert_user_role(
+/// Creates the link, or replaces a lapsed or differently ending one.
+pub async fn upsert_link(
     tx: &mut Tx,
-    user_id: &str,
-    role_id: &str,
+    link: Link,
+    left: &str,
+    right: &str,
     expires_at: Option<i64>,
     now: i64,
 ) -> AppResult<()> {
+    let sql = format!(
+        "INSERT INTO {table} ({l}, {r}, expires_at, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT ({l}, {r}) DO UPDATE SET expires_at = $3, created_at = $4",
+        table = link.table,
+        l = link.left,
+        r = link.right
+    );
     on_db!(tx, |c| {
-        sqlx::query(
-            "INSERT INTO user_roles (user_id, role_id, expires_at, created_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (user_id, role_id) DO UPDATE SET expires_at = $3, created_at = $4",
-        )
-        .bind(user_id)
-        .bind(role_id)
-        .bind(expires_at)
-        .bind(now)
-        .execute(&mut *c)
-        .await
-        .map_err(db_error)?
-        .rows_affected()
-    });
-    Ok(())
-}
-
-/// Deletes a direct assignment; returns whether a live one was there.
-pub async fn delete_user_role(
-    tx: &mut Tx,
-    user_id: &str,
-    role_id: &str,
-    now: i64,
-) -> AppResult<bool> {
-    let live =
-        matches!(user_role_row(tx, user_id, role_id).await?, Some(e) if e.is_none_or(|e| e > now));
-    on_db!(tx, |c| {
-        sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role_id = $2")
-            .bind(user_id)
-            .bind(role_id)
+        sqlx::query(&sql)
+            .bind(left)
+            .bind(right)
+            .bind(expires_at)
+            .bind(now)
             .execute(&mut *c)
             .await
             .map_err(db_error)?
             .rows_affected()
     });
-    Ok(live)
-}
-
-/// The stored end of a membership, as [`user_role_row`].
-pub async fn membership_row(
-    tx: &mut Tx,
-    group_id: &str,
-    user_id: &str,
-) -> AppResult<Option<Option<i64>>> {
-    let row: Option<(Option<i64>,)> = on_db!(tx, |c| {
-        sqlx::query_as("SELECT expires_at FROM group_members WHERE group_id = $1 AND user_id = $2")
-            .bind(group_id)
-            .bind(user_id)
-            .fetch_optional(&mut *c)
-            .await
-            .map_err(db_error)?
-    });
-    Ok(row.map(|(e,)| e))
-}
-
-pub async fn upsert_membership(
-    tx: &mut Tx,
-    group_id: &str,
-    user_id: &str,
-    expires_at: Option<i64>,
-    now: i64,
-) -> AppResult<()> {
-    on_db!(tx, |c| {
-        sqlx::query(
-            "INSERT INTO group_members (group_id, user_id, expires_at, created_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (group_id, user_id) DO UPDATE SET expires_at = $3, created_at = $4",
-        )
-        .bind(group_id)
-        .bind(user_id)
-        .bind(expires_at)
-        .bind(now)
-        .execute(&mut *c)
-        .await
-        .map_err(db_error)?
-        .rows_affected()
-    });
     Ok(())
 }
 
-pub async fn delete_membership(
+/// Deletes the link; returns whether a live one was there (a lapsed row goes too, silently).
+pub async fn delete_link(
     tx: &mut Tx,
-    group_id: &str,
-    user_id: &str,
+    link: Link,
+    left: &str,
+    right: &str,
     now: i64,
 ) -> AppResult<bool> {
-    let live = matches!(membership_row(tx, group_id, user_id).await?, Some(e) if e.is_none_or(|e| e > now));
+    let live = live_link(tx, link, left, right, now).await?.is_some();
+    let sql = format!(
+        "DELETE FROM {} WHERE {} = $1 AND {} = $2",
+        link.table, link.left, link.right
+    );
     on_db!(tx, |c| {
-        sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
-            .bind(group_id)
-            .bind(user_id)
+        sqlx::query(&sql)
+            .bind(left)
+            .bind(right)
             .execute(&mut *c)
             .await
             .map_err(db_error)?
@@ -331,66 +317,6 @@ pub async fn group_roles(tx: &mut Tx, group_id: &str, now: i64) -> AppResult<Vec
         .await
         .map_err(db_error)
     })
-}
-
-/// The stored end of a group's role, as [`user_role_row`].
-pub async fn group_role_row(
-    tx: &mut Tx,
-    group_id: &str,
-    role_id: &str,
-) -> AppResult<Option<Option<i64>>> {
-    let row: Option<(Option<i64>,)> = on_db!(tx, |c| {
-        sqlx::query_as("SELECT expires_at FROM group_roles WHERE group_id = $1 AND role_id = $2")
-            .bind(group_id)
-            .bind(role_id)
-            .fetch_optional(&mut *c)
-            .await
-            .map_err(db_error)?
-    });
-    Ok(row.map(|(e,)| e))
-}
-
-pub async fn upsert_group_role(
-    tx: &mut Tx,
-    group_id: &str,
-    role_id: &str,
-    expires_at: Option<i64>,
-    now: i64,
-) -> AppResult<()> {
-    on_db!(tx, |c| {
-        sqlx::query(
-            "INSERT INTO group_roles (group_id, role_id, expires_at, created_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (group_id, role_id) DO UPDATE SET expires_at = $3, created_at = $4",
-        )
-        .bind(group_id)
-        .bind(role_id)
-        .bind(expires_at)
-        .bind(now)
-        .execute(&mut *c)
-        .await
-        .map_err(db_error)?
-        .rows_affected()
-    });
-    Ok(())
-}
-
-pub async fn delete_group_role(
-    tx: &mut Tx,
-    group_id: &str,
-    role_id: &str,
-    now: i64,
-) -> AppResult<bool> {
-    let live = matches!(group_role_row(tx, group_id, role_id).await?, Some(e) if e.is_none_or(|e| e > now));
-    on_db!(tx, |c| {
-        sqlx::query("DELETE FROM group_roles WHERE group_id = $1 AND role_id = $2")
-            .bind(group_id)
-            .bind(role_id)
-            .execute(&mut *c)
-            .await
-            .map_err(db_error)?
-            .rows_affected()
-    });
-    Ok(live)
 }
 
 /// A group's name and description.
