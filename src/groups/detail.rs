@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
-use leptos_router::hooks::{use_location, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 use crate::access::{
     add_group_members, assign_group_role, get_group_detail, remove_group_member,
@@ -12,7 +12,9 @@ use crate::access::{
 use crate::auth::Permission;
 use crate::error::AppError;
 use crate::roles::role_options;
-use crate::ui::{format_time, parse_end_input, time_left, Changes, ErrorNotice, ToastRegion};
+use crate::ui::{
+    format_time, parse_end_input, time_left, Changes, ErrorNotice, PickOneForm, Tabs, ToastRegion,
+};
 use crate::users::{add_label, PeoplePicker};
 
 #[derive(Clone, Copy)]
@@ -32,25 +34,6 @@ pub fn GroupPage() -> impl IntoView {
     );
     provide_context(GroupCtx { detail, changes });
 
-    let location = use_location();
-    let tab = Memo::new(move |_| {
-        if location.pathname.get().ends_with("/roles") {
-            "roles"
-        } else {
-            "members"
-        }
-    });
-    let tab_link = move |name: &'static str, label: &'static str| {
-        view! {
-            <a
-                role="tab"
-                href=move || format!("/groups/{}/{name}", id.get())
-                aria-selected=move || if tab.get() == name { "true" } else { "false" }
-            >
-                {label}
-            </a>
-        }
-    };
     view! {
         <p class="breadcrumb">
             <a href="/groups">"Groups"</a>
@@ -73,10 +56,11 @@ pub fn GroupPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        <div role="tablist" aria-label="About this group" class="tabs">
-            {tab_link("members", "Members")}
-            {tab_link("roles", "Roles")}
-        </div>
+        <Tabs
+            label="About this group"
+            base=Signal::derive(move || format!("/groups/{}", id.get()))
+            tabs=&[("members", "Members"), ("roles", "Roles")]
+        />
         <ToastRegion toast=changes.toast />
         <div role="tabpanel" class="tabpanel">
             <Outlet />
@@ -191,8 +175,6 @@ pub fn GroupRolesTab() -> impl IntoView {
         return ().into_any();
     };
     let options = Resource::new(|| (), |_| role_options());
-    let selected = RwSignal::new(String::new());
-    let ends = RwSignal::new(String::new());
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading roles…"</p> }>
             {move || Suspend::new(async move {
@@ -230,34 +212,27 @@ pub fn GroupRolesTab() -> impl IntoView {
                     .into_any()
                 };
                 let picker = if can_write {
-                    let options = options.await.unwrap_or_default();
                     let held: Vec<String> = detail.roles.iter().map(|r| r.role_id.clone()).collect();
+                    let options = options
+                        .await
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|option| {
+                            let already = held.contains(&option.id);
+                            let text = if already { format!("{} — already granted", option.name) } else { option.name.clone() };
+                            (option.id, text, already)
+                        })
+                        .collect();
                     view! {
-                        <form class="inline-form" on:submit=move |ev| {
-                            ev.prevent_default();
-                            let role_id = selected.get_untracked();
-                            if role_id.is_empty() {
-                                ctx.changes.fail("Choose a role to add.");
-                                return;
-                            }
-                            match parse_end_input(&ends.get_untracked()) {
-                                Ok(expires_at) => ctx.changes.run(assign_group_role(group_id.clone(), role_id, expires_at)),
-                                Err(message) => ctx.changes.fail(message),
-                            }
-                        }>
-                            <label for="group-add-role">"Add a role"</label>
-                            <select id="group-add-role" on:change=move |ev| selected.set(event_target_value(&ev))>
-                                <option value="">"Choose a role…"</option>
-                                {options.into_iter().map(|option| {
-                                    let already = held.contains(&option.id);
-                                    let text = if already { format!("{} — already granted", option.name) } else { option.name.clone() };
-                                    view! { <option value=option.id disabled=already>{text}</option> }
-                                }).collect_view()}
-                            </select>
-                            <label for="group-role-ends">"Ends (UTC, optional)"</label>
-                            <input id="group-role-ends" type="datetime-local" on:input=move |ev| ends.set(event_target_value(&ev)) />
-                            <button type="submit" class="button button-primary" disabled=move || ctx.changes.busy.get()>"Add role"</button>
-                        </form>
+                        <PickOneForm
+                            select_id="group-add-role"
+                            label="Add a role"
+                            placeholder="Choose a role"
+                            options
+                            button="Add role"
+                            changes=ctx.changes
+                            on_pick=move |role_id, expires_at| ctx.changes.run(assign_group_role(group_id.clone(), role_id, expires_at))
+                        />
                     }
                     .into_any()
                 } else {

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
-use leptos_router::hooks::{use_location, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 use crate::access::{
     assign_group_role, assign_role_to_users, get_role_detail, unassign_group_role,
@@ -12,7 +12,9 @@ use crate::access::{
 use crate::auth::Permission;
 use crate::error::AppError;
 use crate::groups::group_options;
-use crate::ui::{format_time, parse_end_input, time_left, Changes, ErrorNotice, ToastRegion};
+use crate::ui::{
+    format_time, parse_end_input, time_left, Changes, ErrorNotice, PickOneForm, Tabs, ToastRegion,
+};
 use crate::users::{add_label, PeoplePicker};
 
 #[derive(Clone, Copy)]
@@ -31,25 +33,6 @@ pub fn RolePage() -> impl IntoView {
         |(id, _)| get_role_detail(id),
     );
     provide_context(RoleCtx { detail, changes });
-    let location = use_location();
-    let tab = Memo::new(move |_| {
-        if location.pathname.get().ends_with("/scopes") {
-            "scopes"
-        } else {
-            "assignments"
-        }
-    });
-    let tab_link = move |name: &'static str, label: &'static str| {
-        view! {
-            <a
-                role="tab"
-                href=move || format!("/roles/{}/{name}", id.get())
-                aria-selected=move || if tab.get() == name { "true" } else { "false" }
-            >
-                {label}
-            </a>
-        }
-    };
     view! {
         <p class="breadcrumb">
             <a href="/roles">"Roles"</a>
@@ -79,10 +62,11 @@ pub fn RolePage() -> impl IntoView {
                 }
             })}
         </Transition>
-        <div role="tablist" aria-label="About this role" class="tabs">
-            {tab_link("assignments", "Assignments")}
-            {tab_link("scopes", "Scopes")}
-        </div>
+        <Tabs
+            label="About this role"
+            base=Signal::derive(move || format!("/roles/{}", id.get()))
+            tabs=&[("assignments", "Assignments"), ("scopes", "Scopes")]
+        />
         <ToastRegion toast=changes.toast />
         <div role="tabpanel" class="tabpanel">
             <Outlet />
@@ -99,8 +83,6 @@ pub fn RoleAssignmentsTab() -> impl IntoView {
     let groups = Resource::new(|| (), |_| group_options());
     let picked = RwSignal::new(Vec::<(String, String)>::new());
     let user_ends = RwSignal::new(String::new());
-    let group_pick = RwSignal::new(String::new());
-    let group_ends = RwSignal::new(String::new());
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading assignments…"</p> }>
             {move || Suspend::new(async move {
@@ -209,34 +191,27 @@ pub fn RoleAssignmentsTab() -> impl IntoView {
                     }
                 });
                 let add_group = if can_write {
-                    let options = groups.await.unwrap_or_default();
+                    let options = groups
+                        .await
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|option| {
+                            let already = group_ids.contains(&option.id);
+                            let text = if already { format!("{} — already holds it", option.name) } else { option.name.clone() };
+                            (option.id, text, already)
+                        })
+                        .collect();
                     let role_id = role_id.clone();
                     view! {
-                        <form class="inline-form" on:submit=move |ev| {
-                            ev.prevent_default();
-                            let group_id = group_pick.get_untracked();
-                            if group_id.is_empty() {
-                                ctx.changes.fail("Choose a group.");
-                                return;
-                            }
-                            match parse_end_input(&group_ends.get_untracked()) {
-                                Ok(expires_at) => ctx.changes.run(assign_group_role(group_id, role_id.clone(), expires_at)),
-                                Err(message) => ctx.changes.fail(message),
-                            }
-                        }>
-                            <label for="role-add-group">"Give this role to a group"</label>
-                            <select id="role-add-group" on:change=move |ev| group_pick.set(event_target_value(&ev))>
-                                <option value="">"Choose a group…"</option>
-                                {options.into_iter().map(|option| {
-                                    let already = group_ids.contains(&option.id);
-                                    let text = if already { format!("{} — already holds it", option.name) } else { option.name.clone() };
-                                    view! { <option value=option.id disabled=already>{text}</option> }
-                                }).collect_view()}
-                            </select>
-                            <label for="role-group-end">"Ends (UTC, optional)"</label>
-                            <input id="role-group-end" type="datetime-local" on:input=move |ev| group_ends.set(event_target_value(&ev)) />
-                            <button type="submit" class="button button-primary" disabled=move || ctx.changes.busy.get()>"Add group"</button>
-                        </form>
+                        <PickOneForm
+                            select_id="role-add-group"
+                            label="Give this role to a group"
+                            placeholder="Choose a group"
+                            options
+                            button="Add group"
+                            changes=ctx.changes
+                            on_pick=move |group_id, expires_at| ctx.changes.run(assign_group_role(group_id, role_id.clone(), expires_at))
+                        />
                     }
                     .into_any()
                 } else {

@@ -198,6 +198,97 @@ impl Changes {
     }
 }
 
+/// The tabs of a detail page. Each tab is a URL, `BASE/SEGMENT`; the one the location ends with
+/// is selected, else the first.
+#[component]
+pub fn Tabs(
+    label: &'static str,
+    /// The page's own URL, e.g. `/roles/ID`.
+    #[prop(into)]
+    base: Signal<String>,
+    /// `(segment, label)` per tab.
+    tabs: &'static [(&'static str, &'static str)],
+) -> impl IntoView {
+    let location = use_location();
+    let current = Memo::new(move |_| {
+        let path = location.pathname.get();
+        tabs.iter()
+            .find(|(segment, _)| path.ends_with(&format!("/{segment}")))
+            .or(tabs.first())
+            .map(|(segment, _)| *segment)
+            .unwrap_or_default()
+    });
+    view! {
+        <div role="tablist" aria-label=label class="tabs">
+            {tabs
+                .iter()
+                .map(|(segment, text)| {
+                    view! {
+                        <a
+                            role="tab"
+                            href=move || format!("{}/{segment}", base.get())
+                            aria-selected=move || if current.get() == *segment { "true" } else { "false" }
+                        >
+                            {*text}
+                        </a>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+}
+
+/// One choice from a list, with an optional end time: adding a role, a group, a membership.
+/// Options are `(id, text, disabled)`; the text says why one is disabled.
+#[component]
+pub fn PickOneForm<F>(
+    select_id: &'static str,
+    label: &'static str,
+    placeholder: &'static str,
+    options: Vec<(String, String, bool)>,
+    button: &'static str,
+    changes: Changes,
+    on_pick: F,
+) -> impl IntoView
+where
+    F: Fn(String, Option<i64>) + 'static,
+{
+    let selected = RwSignal::new(String::new());
+    let ends = RwSignal::new(String::new());
+    let ends_id = format!("{select_id}-ends");
+    view! {
+        <form
+            class="inline-form"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                let id = selected.get_untracked();
+                if id.is_empty() {
+                    changes.fail(format!("{placeholder} first."));
+                    return;
+                }
+                match parse_end_input(&ends.get_untracked()) {
+                    Ok(expires_at) => on_pick(id, expires_at),
+                    Err(message) => changes.fail(message),
+                }
+            }
+        >
+            <label for=select_id>{label}</label>
+            <select id=select_id on:change=move |ev| selected.set(event_target_value(&ev))>
+                <option value="">{format!("{placeholder}…")}</option>
+                {options
+                    .into_iter()
+                    .map(|(id, text, disabled)| view! { <option value=id disabled=disabled>{text}</option> })
+                    .collect_view()}
+            </select>
+            <label for=ends_id.clone()>"Ends (UTC, optional)"</label>
+            <input id=ends_id type="datetime-local" on:input=move |ev| ends.set(event_target_value(&ev)) />
+            <button type="submit" class="button button-primary" disabled=move || changes.busy.get()>
+                {button}
+            </button>
+        </form>
+    }
+}
+
 #[component]
 pub fn ToastRegion(toast: RwSignal<Option<Toast>>) -> impl IntoView {
     view! {

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
-use leptos_router::hooks::{use_location, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 use crate::access::{
     add_group_members, assign_user_role, remove_group_member, unassign_user_role, UserAccess,
@@ -12,7 +12,7 @@ use crate::auth::Permission;
 use crate::error::AppError;
 use crate::groups::group_options;
 use crate::roles::role_options;
-use crate::ui::{format_time, parse_end_input, time_left, Changes, ErrorNotice, ToastRegion};
+use crate::ui::{format_time, time_left, Changes, ErrorNotice, PickOneForm, Tabs, ToastRegion};
 
 #[derive(Clone, Copy)]
 struct UserCtx {
@@ -31,27 +31,6 @@ pub fn UserPage() -> impl IntoView {
     );
     let ctx = UserCtx { access, changes };
     provide_context(ctx);
-
-    let location = use_location();
-    let tab = Memo::new(move |_| {
-        let path = location.pathname.get();
-        match path.rsplit('/').next().unwrap_or("") {
-            "groups" => "groups",
-            "access" => "access",
-            _ => "roles",
-        }
-    });
-    let tab_link = move |name: &'static str, label: &'static str| {
-        view! {
-            <a
-                role="tab"
-                href=move || format!("/users/{}/{name}", id.get())
-                aria-selected=move || if tab.get() == name { "true" } else { "false" }
-            >
-                {label}
-            </a>
-        }
-    };
 
     view! {
         <p class="breadcrumb">
@@ -85,11 +64,11 @@ pub fn UserPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        <div role="tablist" aria-label="About this user" class="tabs">
-            {tab_link("roles", "Roles")}
-            {tab_link("groups", "Groups")}
-            {tab_link("access", "Access")}
-        </div>
+        <Tabs
+            label="About this user"
+            base=Signal::derive(move || format!("/users/{}", id.get()))
+            tabs=&[("roles", "Roles"), ("groups", "Groups"), ("access", "Access")]
+        />
         <ToastRegion toast=ctx.changes.toast />
         <div role="tabpanel" class="tabpanel">
             <Outlet />
@@ -109,8 +88,6 @@ pub fn UserRolesTab() -> impl IntoView {
         return ().into_any();
     };
     let options = Resource::new(|| (), |_| role_options());
-    let selected = RwSignal::new(String::new());
-    let ends = RwSignal::new(String::new());
 
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading roles…"</p> }>
@@ -186,59 +163,40 @@ pub fn UserRolesTab() -> impl IntoView {
                         .into_any()
                 };
                 let picker = if can_write {
-                    let options = options.await.unwrap_or_default();
                     let held: Vec<String> = access.direct.iter().map(|r| r.role_id.clone()).collect();
+                    let options = options
+                        .await
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|option| {
+                            let already = held.contains(&option.id);
+                            let via: Vec<String> = access
+                                .inherited
+                                .iter()
+                                .filter(|r| r.role_id == option.id)
+                                .map(|r| r.group_name.clone())
+                                .collect();
+                            let text = if already {
+                                format!("{} — already assigned", option.name)
+                            } else if !via.is_empty() {
+                                format!("{} — already granted by {}", option.name, via.join(", "))
+                            } else {
+                                option.name.clone()
+                            };
+                            (option.id, text, already)
+                        })
+                        .collect();
                     let user_id = user_id.clone();
-                    let inherited = access.inherited.clone();
                     view! {
-                        <form
-                            class="inline-form"
-                            on:submit=move |ev| {
-                                ev.prevent_default();
-                                let role_id = selected.get_untracked();
-                                if role_id.is_empty() {
-                                    ctx.changes.fail("Choose a role to add.");
-                                    return;
-                                }
-                                match parse_end_input(&ends.get_untracked()) {
-                                    Ok(expires_at) => ctx.changes.run(assign_user_role(user_id.clone(), role_id, expires_at)),
-                                    Err(message) => ctx.changes.fail(message),
-                                }
-                            }
-                        >
-                            <label for="add-role">"Add a direct role"</label>
-                            <select id="add-role" on:change=move |ev| selected.set(event_target_value(&ev))>
-                                <option value="">"Choose a role…"</option>
-                                {options
-                                    .into_iter()
-                                    .map(|option| {
-                                        let already = held.contains(&option.id);
-                                        let via: Vec<String> = inherited
-                                            .iter()
-                                            .filter(|r| r.role_id == option.id)
-                                            .map(|r| r.group_name.clone())
-                                            .collect();
-                                        let text = if already {
-                                            format!("{} — already assigned", option.name)
-                                        } else if !via.is_empty() {
-                                            format!("{} — already granted by {}", option.name, via.join(", "))
-                                        } else {
-                                            option.name.clone()
-                                        };
-                                        view! { <option value=option.id disabled=already>{text}</option> }
-                                    })
-                                    .collect_view()}
-                            </select>
-                            <label for="add-role-ends">"Ends (UTC, optional)"</label>
-                            <input
-                                id="add-role-ends"
-                                type="datetime-local"
-                                on:input=move |ev| ends.set(event_target_value(&ev))
-                            />
-                            <button type="submit" class="button button-primary" disabled=move || ctx.changes.busy.get()>
-                                "Add role"
-                            </button>
-                        </form>
+                        <PickOneForm
+                            select_id="add-role"
+                            label="Add a direct role"
+                            placeholder="Choose a role"
+                            options
+                            button="Add role"
+                            changes=ctx.changes
+                            on_pick=move |role_id, expires_at| ctx.changes.run(assign_user_role(user_id.clone(), role_id, expires_at))
+                        />
                     }
                         .into_any()
                 } else {
@@ -269,8 +227,6 @@ pub fn UserGroupsTab() -> impl IntoView {
         return ().into_any();
     };
     let options = Resource::new(|| (), |_| group_options());
-    let selected = RwSignal::new(String::new());
-    let ends = RwSignal::new(String::new());
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading groups…"</p> }>
             {move || Suspend::new(async move {
@@ -317,42 +273,28 @@ pub fn UserGroupsTab() -> impl IntoView {
                         .into_any()
                 };
                 let picker = if can_write {
-                    let options = options.await.unwrap_or_default();
                     let member_of: Vec<String> = access.groups.iter().map(|g| g.group_id.clone()).collect();
+                    let options = options
+                        .await
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|option| {
+                            let already = member_of.contains(&option.id);
+                            let text = if already { format!("{} — already a member", option.name) } else { option.name.clone() };
+                            (option.id, text, already)
+                        })
+                        .collect();
+                    let user_id = user_id.clone();
                     view! {
-                        <form
-                            class="inline-form"
-                            on:submit=move |ev| {
-                                ev.prevent_default();
-                                let group_id = selected.get_untracked();
-                                if group_id.is_empty() {
-                                    ctx.changes.fail("Choose a group.");
-                                    return;
-                                }
-                                match parse_end_input(&ends.get_untracked()) {
-                                    Ok(expires_at) => ctx.changes.run(add_group_members(group_id, vec![user_id.clone()], expires_at)),
-                                    Err(message) => ctx.changes.fail(message),
-                                }
-                            }
-                        >
-                            <label for="add-group">"Add to a group"</label>
-                            <select id="add-group" on:change=move |ev| selected.set(event_target_value(&ev))>
-                                <option value="">"Choose a group…"</option>
-                                {options
-                                    .into_iter()
-                                    .map(|option| {
-                                        let already = member_of.contains(&option.id);
-                                        let text = if already { format!("{} — already a member", option.name) } else { option.name.clone() };
-                                        view! { <option value=option.id disabled=already>{text}</option> }
-                                    })
-                                    .collect_view()}
-                            </select>
-                            <label for="add-group-ends">"Ends (UTC, optional)"</label>
-                            <input id="add-group-ends" type="datetime-local" on:input=move |ev| ends.set(event_target_value(&ev)) />
-                            <button type="submit" class="button button-primary" disabled=move || ctx.changes.busy.get()>
-                                "Add to group"
-                            </button>
-                        </form>
+                        <PickOneForm
+                            select_id="add-group"
+                            label="Add to a group"
+                            placeholder="Choose a group"
+                            options
+                            button="Add to group"
+                            changes=ctx.changes
+                            on_pick=move |group_id, expires_at| ctx.changes.run(add_group_members(group_id, vec![user_id.clone()], expires_at))
+                        />
                     }
                         .into_any()
                 } else {
