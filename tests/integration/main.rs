@@ -4,5 +4,6 @@ mod harness;
 
 mod access;
 mod assignments;
+mod properties;
 mod sign_in;
 mod storage;
