@@ -28,6 +28,27 @@ for (const scheme of ['light', 'dark']) {
     await page.locator('table.data:not([aria-busy])').first().waitFor();
     await page.screenshot({ path: `${out}/${name}.png` });
   }
+  if (scheme === 'light') {
+    // Detail pages, reached the way a person would: search, then follow the name.
+    const detail = [
+      ['/users?q=alice.nguyen', 'Alice Nguyen', null, 'user-roles'],
+      ['/users?q=alice.nguyen', 'Alice Nguyen', 'Access', 'user-access'],
+      ['/roles?q=auditor', 'Auditor', null, 'role-assignments'],
+      ['/groups?q=engineering', 'Engineering', null, 'group-members'],
+    ];
+    for (const [path, link, tab, name] of detail) {
+      await page.goto(`${base}${path}`);
+      await page.locator('html[data-hydrated="true"]').waitFor();
+      await page.getByRole('link', { name: link, exact: true }).click();
+      await page.getByRole('heading', { level: 1 }).filter({ hasText: link }).waitFor();
+      if (tab) {
+        await page.getByRole('tab', { name: tab }).click();
+        await page.getByRole('tab', { name: tab, selected: true }).waitFor();
+        await page.locator('table.data').first().waitFor();
+      }
+      await page.screenshot({ path: `${out}/${name}.png` });
+    }
+  }
   await page.close();
 }
 await browser.close();
