@@ -61,16 +61,21 @@ async fn ensure_an_admin_remains(tx: &mut Tx, now: i64) -> AppResult<()> {
     Ok(())
 }
 
-struct Event<'a> {
-    action: &'a str,
-    target_type: &'a str,
-    target_id: &'a str,
-    target_name: &'a str,
-    summary: String,
-    details: serde_json::Value,
+pub(crate) struct Event<'a> {
+    pub action: &'a str,
+    pub target_type: &'a str,
+    pub target_id: &'a str,
+    pub target_name: &'a str,
+    pub summary: String,
+    pub details: serde_json::Value,
 }
 
-async fn record(tx: &mut Tx, actor: &Actor, now: i64, event: Event<'_>) -> AppResult<()> {
+pub(crate) async fn record(
+    tx: &mut Tx,
+    actor: &Actor,
+    now: i64,
+    event: Event<'_>,
+) -> AppResult<()> {
     audit::record(
         tx,
         &NewEvent {
@@ -442,7 +447,7 @@ pub async fn unassign_group_role(
 }
 
 impl Change {
-    fn unchanged(message: String) -> Change {
+    pub(crate) fn unchanged(message: String) -> Change {
         Change {
             changed: false,
             message,
@@ -450,7 +455,7 @@ impl Change {
         }
     }
 
-    fn changed(message: String, alters_scopes: bool) -> Change {
+    pub(crate) fn changed(message: String, alters_scopes: bool) -> Change {
         Change {
             changed: true,
             message,

@@ -207,10 +207,10 @@ pub fn explain(
         .collect()
 }
 
-/// The common course of every assignment change: authorize the caller first, then run the use
+/// The common course of every change from the console: authorize the caller first, then run the use
 /// case in one write transaction (retried whole on a PostgreSQL conflict), then log it.
 #[cfg(feature = "ssr")]
-async fn apply_change<F>(
+pub(crate) async fn apply_change<F>(
     permission: Permission,
     what: &'static str,
     mut work: F,

@@ -90,3 +90,59 @@ mod tests {
         assert!(check_name(&"a".repeat(129)).is_err());
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub struct ScopeRow {
+    pub name: String,
+    pub description: String,
+    pub builtin: bool,
+}
+
+pub async fn find(tx: &mut Tx, name: &str) -> AppResult<Option<ScopeRow>> {
+    on_db!(tx, |c| {
+        sqlx::query_as("SELECT name, description, builtin FROM scopes WHERE name = $1")
+            .bind(name.trim())
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_error)
+    })
+}
+
+pub async fn set_description(tx: &mut Tx, name: &str, description: &str) -> AppResult<()> {
+    on_db!(tx, |c| {
+        sqlx::query("UPDATE scopes SET description = $2 WHERE name = $1")
+            .bind(name)
+            .bind(description)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+    });
+    Ok(())
+}
+
+/// The names of the roles granting `scope`, by name.
+pub async fn roles_granting(tx: &mut Tx, scope: &str) -> AppResult<Vec<String>> {
+    on_db!(tx, |c| {
+        sqlx::query_scalar(
+            "SELECT r.name FROM role_scopes rs JOIN roles r ON r.id = rs.role_id
+             WHERE rs.scope = $1 ORDER BY lower(r.name)",
+        )
+        .bind(scope)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_error)
+    })
+}
+
+pub async fn delete(tx: &mut Tx, name: &str) -> AppResult<()> {
+    on_db!(tx, |c| {
+        sqlx::query("DELETE FROM scopes WHERE name = $1")
+            .bind(name)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+    });
+    Ok(())
+}

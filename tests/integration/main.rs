@@ -5,5 +5,6 @@ mod harness;
 mod access;
 mod assignments;
 mod properties;
+mod scopes;
 mod sign_in;
 mod storage;
