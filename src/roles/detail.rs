@@ -12,6 +12,8 @@ use crate::access::{
 use crate::auth::Permission;
 use crate::error::AppError;
 use crate::groups::group_options;
+use crate::roles::{delete_role, set_role_scope};
+use crate::scopes::scope_options;
 use crate::ui::{
     format_time, parse_end_input, time_left, Changes, ErrorNotice, PickOneForm, Tabs, ToastRegion,
 };
@@ -54,6 +56,8 @@ pub fn RolePage() -> impl IntoView {
                                 </h1>
                                 <p class="lead">{d.role.description.clone()}</p>
                                 <p class="lead">{holders}</p>
+                                {(!d.role.builtin && d.caller_permissions.contains(&Permission::RolesWrite))
+                                    .then(|| view! { <DeleteRole detail=d.clone() changes /> })}
                             </div>
                         }
                         .into_any()
@@ -236,27 +240,135 @@ pub fn RoleAssignmentsTab() -> impl IntoView {
     .into_any()
 }
 
-/// The scopes the role grants.
+/// The scopes the role grants, with remove and add for custom roles.
 #[component]
 pub fn RoleScopesTab() -> impl IntoView {
     let Some(ctx) = use_context::<RoleCtx>() else {
         return ().into_any();
     };
+    let options = Resource::new(|| (), |_| scope_options());
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading scopes…"</p> }>
             {move || Suspend::new(async move {
-                match ctx.detail.await {
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    Ok(detail) if detail.scopes.is_empty() => view! { <p class="muted">"This role grants no scope."</p> }.into_any(),
-                    Ok(detail) => view! {
+                let detail = match ctx.detail.await {
+                    Ok(detail) => detail,
+                    Err(error) => return view! { <ErrorNotice error /> }.into_any(),
+                };
+                let editable = detail.caller_permissions.contains(&Permission::RolesWrite) && !detail.role.builtin;
+                let role_id = detail.role.id.clone();
+                let chips = if detail.scopes.is_empty() {
+                    view! { <p class="muted">"This role grants no scope yet."</p> }.into_any()
+                } else {
+                    view! {
                         <ul class="chips">
-                            {detail.scopes.into_iter().map(|scope| view! { <li class="chip chip-inherited"><span class="mono">{scope}</span></li> }).collect_view()}
+                            {detail.scopes.clone().into_iter().map(|scope| {
+                                let label = format!("Remove scope {scope}");
+                                let (role_id, name) = (role_id.clone(), scope.clone());
+                                view! {
+                                    <li class="chip">
+                                        <span class="mono">{scope}</span>
+                                        {editable.then(|| view! {
+                                            <button type="button" class="chip-remove" aria-label=label
+                                                disabled=move || ctx.changes.busy.get()
+                                                on:click=move |_| ctx.changes.run(set_role_scope(role_id.clone(), name.clone(), false))>
+                                                "×"
+                                            </button>
+                                        })}
+                                    </li>
+                                }
+                            }).collect_view()}
                         </ul>
                     }
-                    .into_any(),
+                    .into_any()
+                };
+                let picker = if editable {
+                    let options = options
+                        .await
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|scope| {
+                            let already = detail.scopes.contains(&scope);
+                            let text = if already { format!("{scope} — already granted") } else { scope.clone() };
+                            (scope, text, already)
+                        })
+                        .collect();
+                    view! {
+                        <PickOneForm
+                            select_id="role-add-scope"
+                            label="Add a scope"
+                            placeholder="Choose a scope"
+                            options
+                            button="Add scope"
+                            changes=ctx.changes
+                            no_end=true
+                            on_pick=move |scope, _| ctx.changes.run(set_role_scope(role_id.clone(), scope, true))
+                        />
+                    }
+                    .into_any()
+                } else if detail.role.builtin {
+                    view! { <p class="muted">"Built-in roles keep their scopes: Tessera's own access depends on them."</p> }.into_any()
+                } else {
+                    view! { <p class="muted">"Changing a role's scopes needs the roles:write scope."</p> }.into_any()
+                };
+                view! {
+                    <section class="section">{chips}</section>
+                    <section class="section">{picker}</section>
                 }
+                .into_any()
             })}
         </Transition>
     }
     .into_any()
+}
+
+/// Deleting a custom role, after saying what it takes away.
+#[component]
+fn DeleteRole(detail: RoleDetail, changes: Changes) -> impl IntoView {
+    let asking = RwSignal::new(false);
+    let navigate = leptos_router::hooks::use_navigate();
+    let name = detail.role.name.clone();
+    let impact = format!(
+        "Deleting {} takes it from {} active {} — {} directly and through {} {}. This cannot be undone.",
+        name,
+        detail.holders_total,
+        if detail.holders_total == 1 { "person" } else { "people" },
+        detail.users.len(),
+        detail.groups.len(),
+        if detail.groups.len() == 1 { "group" } else { "groups" },
+    );
+    let confirm_label = format!("Delete role {name}");
+    let role_id = detail.role.id.clone();
+    view! {
+        <Show
+            when=move || asking.get()
+            fallback=move || view! {
+                <button type="button" class="button" on:click=move |_| asking.set(true)>"Delete role…"</button>
+            }
+        >
+            <div class="notice notice-error" role="alertdialog" aria-label="Confirm deletion">
+                <p>{impact.clone()}</p>
+                <p class="inline-form">
+                    <button type="button" class="button button-danger" disabled=move || changes.busy.get()
+                        on:click={
+                            let (role_id, navigate) = (role_id.clone(), navigate.clone());
+                            move |_| {
+                                let (role_id, navigate) = (role_id.clone(), navigate.clone());
+                                changes.busy.set(true);
+                                leptos::task::spawn_local(async move {
+                                    let outcome = delete_role(role_id).await;
+                                    changes.busy.set(false);
+                                    match outcome {
+                                        Ok(_) => navigate("/roles", Default::default()),
+                                        Err(error) => changes.fail(error.message),
+                                    }
+                                });
+                            }
+                        }>
+                        {confirm_label.clone()}
+                    </button>
+                    <button type="button" class="button" on:click=move |_| asking.set(false)>"Cancel"</button>
+                </p>
+            </div>
+        </Show>
+    }
 }

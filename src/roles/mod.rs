@@ -2,6 +2,8 @@
 
 mod detail;
 #[cfg(feature = "ssr")]
+pub mod domain;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 pub use detail::{RoleAssignmentsTab, RolePage, RoleScopesTab};
@@ -10,7 +12,9 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::ui::{use_list_params, AccessNav, DataTable, Page, PageHeader, SearchBox};
+use crate::ui::{
+    use_list_params, AccessNav, Changes, DataTable, Page, PageHeader, SearchBox, ToastRegion,
+};
 
 /// The built-in Administrator role: every console scope. Created by the migrations.
 pub const ADMINISTRATOR_ROLE_ID: &str = "00000000-0000-4000-8000-000000000001";
@@ -47,13 +51,39 @@ pub async fn list_roles(search: String, page: u32) -> Result<Page<RoleSummary>, 
 #[component]
 pub fn RolesPage() -> impl IntoView {
     let (search, page) = use_list_params();
+    let changes = Changes::default();
     let roles = Resource::new(
-        move || (search.get(), page.get()),
-        |(search, page)| list_roles(search, page),
+        move || (search.get(), page.get(), changes.refresh.get()),
+        |(search, page, _)| list_roles(search, page),
     );
+    let me = Resource::new(|| (), |_| crate::auth::me());
+    let name = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
     view! {
         <PageHeader title="Roles" lead="A role is a named set of scopes. Give it to groups, or to people directly for the exception." />
         <AccessNav />
+        <ToastRegion toast=changes.toast />
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let can_write = me
+                    .await
+                    .is_ok_and(|me| me.permissions.contains(&crate::auth::Permission::RolesWrite));
+                can_write.then(|| view! {
+                    <form class="inline-form section" on:submit=move |ev| {
+                        ev.prevent_default();
+                        changes.run(create_role(name.get_untracked(), description.get_untracked(), Vec::new()));
+                    }>
+                        <label for="new-role">"New role"</label>
+                        <input id="new-role" type="text" placeholder="Release Manager" maxlength="128"
+                            prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                        <label for="new-role-description">"Description"</label>
+                        <input id="new-role-description" type="text" maxlength="500"
+                            prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev)) />
+                        <button type="submit" class="button button-primary" disabled=move || changes.busy.get()>"Create role"</button>
+                    </form>
+                })
+            })}
+        </Transition>
         <SearchBox label="Search roles" placeholder="Role name or description" value=search />
         <DataTable
             resource=roles
@@ -83,6 +113,63 @@ pub fn RolesPage() -> impl IntoView {
             }
         />
     }
+}
+
+/// Creates a custom role granting `scopes` (which must exist). Needs `roles:write`.
+#[server(prefix = "/api", endpoint = "roles/create", input = leptos::server_fn::codec::Json)]
+pub async fn create_role(
+    name: String,
+    description: String,
+    scopes: Vec<String>,
+) -> Result<crate::access::Change, AppError> {
+    use crate::auth::Permission;
+    crate::access::apply_change(
+        Permission::RolesWrite,
+        "created a role",
+        move |tx, actor, now| {
+            let (name, description, scopes) = (name.clone(), description.clone(), scopes.clone());
+            Box::pin(
+                async move { domain::create(tx, &actor, &name, &description, &scopes, now).await },
+            )
+        },
+    )
+    .await
+}
+
+/// Makes a custom role grant `scope` (`grant` true) or stop granting it. Needs `roles:write`.
+#[server(prefix = "/api", endpoint = "roles/scopes/set", input = leptos::server_fn::codec::Json)]
+pub async fn set_role_scope(
+    role_id: String,
+    scope: String,
+    grant: bool,
+) -> Result<crate::access::Change, AppError> {
+    use crate::auth::Permission;
+    crate::access::apply_change(
+        Permission::RolesWrite,
+        "changed a role's scopes",
+        move |tx, actor, now| {
+            let (role_id, scope) = (role_id.clone(), scope.clone());
+            Box::pin(
+                async move { domain::set_scope(tx, &actor, &role_id, &scope, grant, now).await },
+            )
+        },
+    )
+    .await
+}
+
+/// Deletes a custom role and all its assignments. Needs `roles:write`.
+#[server(prefix = "/api", endpoint = "roles/delete", input = leptos::server_fn::codec::Json)]
+pub async fn delete_role(role_id: String) -> Result<crate::access::Change, AppError> {
+    use crate::auth::Permission;
+    crate::access::apply_change(
+        Permission::RolesWrite,
+        "deleted a role",
+        move |tx, actor, now| {
+            let role_id = role_id.clone();
+            Box::pin(async move { domain::delete(tx, &actor, &role_id, now).await })
+        },
+    )
+    .await
 }
 
 /// A role as a picker offers it.

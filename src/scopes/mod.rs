@@ -50,6 +50,20 @@ pub async fn list_scopes(search: String, page: u32) -> Result<Page<ScopeSummary>
     )
 }
 
+/// Every scope name, for pickers. Needs `roles:read`.
+#[server(prefix = "/api", endpoint = "scopes/options")]
+pub async fn scope_options() -> Result<Vec<String>, AppError> {
+    use crate::server::context::{authorize, finish};
+    finish(
+        async move {
+            let (ctx, _) = authorize(Permission::RolesRead)?;
+            let mut tx = ctx.state.db.read().await?;
+            store::names(&mut tx).await
+        }
+        .await,
+    )
+}
+
 /// Adds a custom scope. Needs `roles:write`.
 #[server(prefix = "/api", endpoint = "scopes/create", input = Json)]
 pub async fn create_scope(name: String, description: String) -> Result<Change, AppError> {

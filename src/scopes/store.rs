@@ -146,3 +146,13 @@ pub async fn delete(tx: &mut Tx, name: &str) -> AppResult<()> {
     });
     Ok(())
 }
+
+/// Every scope name, sorted.
+pub async fn names(tx: &mut Tx) -> AppResult<Vec<String>> {
+    on_db!(tx, |c| {
+        sqlx::query_scalar("SELECT name FROM scopes ORDER BY name LIMIT 5000")
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_error)
+    })
+}

@@ -249,6 +249,9 @@ pub fn PickOneForm<F>(
     button: &'static str,
     changes: Changes,
     on_pick: F,
+    /// Leave out the end-time input (for choices that do not expire).
+    #[prop(optional)]
+    no_end: bool,
 ) -> impl IntoView
 where
     F: Fn(String, Option<i64>) + 'static,
@@ -256,6 +259,12 @@ where
     let selected = RwSignal::new(String::new());
     let ends = RwSignal::new(String::new());
     let ends_id = format!("{select_id}-ends");
+    let end_input = (!no_end).then(|| {
+        view! {
+            <label for=ends_id.clone()>"Ends (UTC, optional)"</label>
+            <input id=ends_id type="datetime-local" on:input=move |ev| ends.set(event_target_value(&ev)) />
+        }
+    });
     view! {
         <form
             class="inline-form"
@@ -280,8 +289,7 @@ where
                     .map(|(id, text, disabled)| view! { <option value=id disabled=disabled>{text}</option> })
                     .collect_view()}
             </select>
-            <label for=ends_id.clone()>"Ends (UTC, optional)"</label>
-            <input id=ends_id type="datetime-local" on:input=move |ev| ends.set(event_target_value(&ev)) />
+            {end_input}
             <button type="submit" class="button button-primary" disabled=move || changes.busy.get()>
                 {button}
             </button>

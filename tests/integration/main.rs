@@ -5,6 +5,7 @@ mod harness;
 mod access;
 mod assignments;
 mod properties;
+mod roles;
 mod scopes;
 mod sign_in;
 mod storage;

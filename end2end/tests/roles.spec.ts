@@ -1,0 +1,43 @@
+import { test, expect } from '../fixtures';
+import { SignInPage } from '../pages/SignInPage';
+import { waitForHydration } from '../pages/hydration';
+
+test('an admin creates a role, gives it a scope, and deletes it after seeing what it takes away', async ({ page }) => {
+  const signIn = new SignInPage(page);
+  await signIn.goto();
+  await signIn.signIn();
+  await page.goto('/roles');
+  await waitForHydration(page);
+
+  await page.getByLabel('New role').fill('Release Manager');
+  await page.getByLabel('Description', { exact: true }).fill('Ships releases');
+  await page.getByRole('button', { name: 'Create role' }).click();
+  await expect(page.getByRole('status')).toContainText('Created the role Release Manager');
+
+  await page.getByRole('link', { name: 'Release Manager' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: /Release Manager/ })).toBeVisible();
+  await page.getByRole('tab', { name: 'Scopes' }).click();
+  await page.getByLabel('Add a scope').selectOption({ label: 'deployments:write' });
+  await page.getByRole('button', { name: 'Add scope' }).click();
+  await expect(page.getByRole('status')).toContainText('The role Release Manager now grants deployments:write');
+  await expect(page.getByRole('button', { name: 'Remove scope deployments:write' })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Delete role…' }).click();
+  await expect(page.getByRole('alertdialog')).toContainText('takes it from 0 active people');
+  await page.getByRole('button', { name: 'Delete role Release Manager' }).click();
+  await expect(page).toHaveURL(/\/roles$/);
+  await expect(page.getByRole('link', { name: 'Release Manager' })).toHaveCount(0);
+});
+
+test('the built-in Administrator role offers no way to lose its scopes', async ({ page }) => {
+  const signIn = new SignInPage(page);
+  await signIn.goto();
+  await signIn.signIn();
+  await page.goto('/roles');
+  await page.getByRole('link', { name: 'Administrator' }).click();
+  await waitForHydration(page);
+  await expect(page.getByRole('button', { name: 'Delete role…' })).toHaveCount(0);
+  await page.getByRole('tab', { name: 'Scopes' }).click();
+  await expect(page.getByText('Built-in roles keep their scopes')).toBeVisible();
+  await expect(page.getByRole('button', { name: /Remove scope/ })).toHaveCount(0);
+});

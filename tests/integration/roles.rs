@@ -1,0 +1,178 @@
+//! Custom roles: create, change scopes, delete; built-in roles stay as they are.
+
+use http::StatusCode;
+use serde_json::json;
+
+use crate::both_databases;
+use crate::harness::*;
+
+const ADMIN_ROLE: &str = tessera::roles::ADMINISTRATOR_ROLE_ID;
+
+both_databases!(
+    a_custom_role_is_created_given_scopes_and_deleted,
+    async |app: &TestApp| {
+        let cookie = app.sign_in_admin().await;
+        let created = app
+        .call_json(
+            "/api/roles/create",
+            Some(&cookie),
+            json!({ "name": " Release Manager ", "description": "Ships releases", "scopes": ["groups:read", "groups:read"] }),
+        )
+        .await;
+        assert_eq!(
+            created.json()["message"],
+            "Created the role Release Manager.",
+            "{}",
+            created.body
+        );
+        let duplicate = app
+            .call_json(
+                "/api/roles/create",
+                Some(&cookie),
+                json!({ "name": "release manager", "description": "", "scopes": [] }),
+            )
+            .await;
+        assert_eq!(duplicate.status, StatusCode::CONFLICT);
+        assert_eq!(
+            duplicate.json()["message"],
+            "A role with this name already exists."
+        );
+        let unknown_scope = app
+            .call_json(
+                "/api/roles/create",
+                Some(&cookie),
+                json!({ "name": "Other", "description": "", "scopes": ["no:such"] }),
+            )
+            .await;
+        assert_eq!(unknown_scope.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM roles WHERE name = 'Other'")
+                .await,
+            0
+        );
+
+        let role = app.id_of("roles", "name", "Release Manager").await;
+        let add = json!({ "role_id": role, "scope": "users:read", "grant": true });
+        assert_eq!(
+            app.call_json("/api/roles/scopes/set", Some(&cookie), add.clone())
+                .await
+                .json()["changed"],
+            true
+        );
+        assert_eq!(
+            app.call_json("/api/roles/scopes/set", Some(&cookie), add)
+                .await
+                .json()["changed"],
+            false
+        );
+        let detail = app
+            .call("/api/roles/detail", Some(&cookie), &[("role_id", &role)])
+            .await
+            .json();
+        assert_eq!(detail["scopes"], json!(["groups:read", "users:read"]));
+
+        // Holders lose the role's scopes with it.
+        let user = app.add_user("rm", "rm passphrase", &[]).await;
+        app.call_json(
+            "/api/users/roles/assign",
+            Some(&cookie),
+            json!({ "user_id": user, "role_id": role, "expires_at": null }),
+        )
+        .await;
+        let rm = app.sign_in("rm", "rm passphrase").await;
+        let list = [("search", ""), ("page", "1")];
+        assert_eq!(
+            app.call("/api/users/list", Some(&rm), &list).await.status,
+            StatusCode::OK
+        );
+        let deleted = app
+            .call_json(
+                "/api/roles/delete",
+                Some(&cookie),
+                json!({ "role_id": role }),
+            )
+            .await;
+        assert_eq!(
+            deleted.json()["message"],
+            "Deleted the role Release Manager."
+        );
+        assert_eq!(
+            app.call("/api/users/list", Some(&rm), &list).await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM user_roles WHERE user_id <> ''")
+                .await,
+            1,
+            "only the admin's"
+        );
+        let summary = app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'role.delete' AND summary LIKE '%held by 1 people (1 directly, 0 groups)%'").await;
+        assert_eq!(summary, 1);
+        let gone = app
+            .call_json(
+                "/api/roles/delete",
+                Some(&cookie),
+                json!({ "role_id": role }),
+            )
+            .await;
+        assert_eq!(gone.json()["changed"], false);
+    }
+);
+
+both_databases!(
+    built_in_roles_keep_their_scopes_and_existence,
+    async |app: &TestApp| {
+        let cookie = app.sign_in_admin().await;
+        let delete = app
+            .call_json(
+                "/api/roles/delete",
+                Some(&cookie),
+                json!({ "role_id": ADMIN_ROLE }),
+            )
+            .await;
+        assert_eq!(delete.status, StatusCode::CONFLICT);
+        let strip = app
+            .call_json(
+                "/api/roles/scopes/set",
+                Some(&cookie),
+                json!({ "role_id": ADMIN_ROLE, "scope": "users:read", "grant": false }),
+            )
+            .await;
+        assert_eq!(strip.status, StatusCode::CONFLICT);
+        assert_eq!(
+            app.count(&format!(
+                "SELECT COUNT(*) FROM role_scopes WHERE role_id = '{ADMIN_ROLE}'"
+            ))
+            .await,
+            8
+        );
+    }
+);
+
+both_databases!(role_changes_need_roles_write, async |app: &TestApp| {
+    app.add_user("looker", "looker passphrase", &["roles:read"])
+        .await;
+    let cookie = app.sign_in("looker", "looker passphrase").await;
+    let create = app
+        .call_json(
+            "/api/roles/create",
+            Some(&cookie),
+            json!({ "name": "Sneaky", "description": "", "scopes": [] }),
+        )
+        .await;
+    assert_eq!(create.status, StatusCode::FORBIDDEN);
+    let role = app.id_of("roles", "name", "looker role").await;
+    let delete = app
+        .call_json(
+            "/api/roles/delete",
+            Some(&cookie),
+            json!({ "role_id": role }),
+        )
+        .await;
+    assert_eq!(delete.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM roles WHERE name = 'Sneaky'")
+            .await,
+        0
+    );
+});
