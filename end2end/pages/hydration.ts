@@ -6,7 +6,7 @@ export const HYDRATION_TIMEOUT_MS = 15_000;
 /**
  * Waits until the Leptos app has hydrated the current document.
  *
- * Contract: the app sets `document.documentElement.dataset.hydrated = "true"`
+ * The app (src/app.rs) sets `document.documentElement.dataset.hydrated = "true"`
  * once the wasm has hydrated. A full page load starts a fresh document, so call
  * this after every navigation that loads a new document (goto, form POST,
  * redirect) before interacting with inputs that hydration might re-render.

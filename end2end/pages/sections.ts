@@ -31,11 +31,12 @@ export function groupsPage(page: Page): ListPage {
   });
 }
 
-/** /audit: the audit log (no searchbox in the contract). */
+/** /audit: the audit log, newest first. */
 export function auditLogPage(page: Page): ListPage {
   return new ListPage(page, {
     path: '/audit',
     heading: 'Audit log',
+    searchLabel: 'Search the audit log',
     columns: ['When', 'Actor', 'Event'],
   });
 }

@@ -9,7 +9,7 @@ test.describe('Console navigation', () => {
 
     await expect(shell.homeLink).toBeVisible();
     await expect(shell.signOutButton).toBeVisible();
-    // The admin's display name is not part of the contract; override with TESSERA_ADMIN_DISPLAY_NAME.
+    // The first administrator is called "Administrator"; TESSERA_ADMIN_DISPLAY_NAME overrides.
     await expect(shell.banner).toContainText(process.env.TESSERA_ADMIN_DISPLAY_NAME ?? /admin/i);
     for (const name of ['Users', 'Roles & scopes', 'Audit log'] as const) {
       await expect(shell.mainNavLink(name)).toBeVisible();
