@@ -136,6 +136,7 @@ async fn serve(args: ServeArgs) -> Result<(), AppError> {
     }
     ensure_admin(&db, &clock).await?;
 
+    tokio::spawn(sweep_lapses(db.clone(), clock.clone()));
     let state = AppState::new(leptos_options, db.clone(), Config::new(&public_url), clock).await?;
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(addr)
@@ -155,6 +156,26 @@ async fn serve(args: ServeArgs) -> Result<(), AppError> {
     .map_err(|e| AppError::invalid(format!("The server stopped: {e}")))?;
     db.close().await;
     Ok(())
+}
+
+/// Records lapsed assignments in the audit log soon after they end. They stop counting at
+/// their end whatever this does; this only keeps the log and the tables tidy. With several
+/// instances each sweeps, and the transaction makes a lapse recorded once.
+async fn sweep_lapses(db: Db, clock: Clock) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let now = clock.now();
+        match db
+            .write(|tx| Box::pin(tessera::access::lapse::sweep(tx, now)))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(lapsed = n, "recorded lapsed assignments"),
+            Err(error) => tracing::warn!(%error, "the lapse sweep failed; retrying later"),
+        }
+    }
 }
 
 /// A newcomer is never left at a sign-in page without an account: with no active administrator,

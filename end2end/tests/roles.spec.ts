@@ -41,3 +41,31 @@ test('the built-in Administrator role offers no way to lose its scopes', async (
   await expect(page.getByText('Built-in roles keep their scopes')).toBeVisible();
   await expect(page.getByRole('button', { name: /Remove scope/ })).toHaveCount(0);
 });
+
+test('an admin renames a role and describes it; a taken name is refused and nothing is lost', async ({ page, browserErrors }) => {
+  // The refusal is a 409, which the browser logs as a failed resource.
+  browserErrors.allow(/status of 409 \(Conflict\).*\/api\/roles\/update/);
+  const signIn = new SignInPage(page);
+  await signIn.goto();
+  await signIn.signIn();
+  await page.goto('/roles');
+  await waitForHydration(page);
+  await page.getByLabel('New role').fill('Incident Commander');
+  await page.getByRole('button', { name: 'Create role' }).click();
+  await expect(page.getByRole('status')).toContainText('Created the role Incident Commander');
+  await page.getByRole('link', { name: 'Incident Commander' }).click();
+  await waitForHydration(page);
+
+  await page.getByText('Edit role…').click();
+  await page.getByLabel('Name', { exact: true }).fill('Operator');
+  await page.getByRole('button', { name: 'Save role' }).click();
+  await expect(page.getByRole('status')).toContainText('A role with this name already exists.');
+  await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Operator');
+
+  await page.getByLabel('Name', { exact: true }).fill('Incident Lead');
+  await page.getByLabel('Description', { exact: true }).fill('Leads the response to an incident');
+  await page.getByRole('button', { name: 'Save role' }).click();
+  await expect(page.getByRole('status')).toContainText('Saved the role Incident Lead.');
+  await expect(page.getByRole('heading', { level: 1, name: /Incident Lead/ })).toBeVisible();
+  await expect(page.getByText('Leads the response to an incident')).toBeVisible();
+});

@@ -30,6 +30,18 @@ test.describe('A user’s roles', () => {
     const chip = page.getByRole('listitem').filter({ hasText: 'Operator' });
     await expect(chip).toContainText('7 days left');
 
+    // The end can be moved and removed from the chip; each is a change like any other.
+    await page.getByLabel('Change the end of role Operator').click();
+    const inAMonth = new Date(Date.now() + 30 * 86_400_000 + 3_600_000).toISOString().slice(0, 16);
+    await chip.getByLabel('Ends (UTC)', { exact: true }).fill(inAMonth);
+    await chip.getByRole('button', { name: 'Save end' }).click();
+    await expect(page.getByRole('status')).toContainText('Grace Lindqvist now has the role Operator until');
+    await expect(chip).toContainText('30 days left');
+    await page.getByLabel('Change the end of role Operator').click();
+    await chip.getByRole('button', { name: 'Remove end' }).click();
+    await expect(page.getByRole('status')).toContainText('Grace Lindqvist now has the role Operator.');
+    await expect(chip).not.toContainText('left');
+
     await page.getByRole('button', { name: 'Remove role Operator' }).click();
     await expect(page.getByRole('status')).toContainText('Removed the role Operator from Grace Lindqvist');
     await expect(page.getByRole('button', { name: 'Remove role Operator' })).toHaveCount(0);

@@ -17,17 +17,21 @@ pub struct Actor {
     pub request_id: Option<String>,
 }
 
-const TAKES_EFFECT: &str =
+pub(crate) const TAKES_EFFECT: &str =
     "Takes effect at their next sign-in or token refresh; the console follows at once.";
 
-fn until(expires_at: Option<i64>) -> String {
+pub(crate) fn until(expires_at: Option<i64>) -> String {
     match expires_at {
         Some(t) => format!(" until {}", format_time(t)),
         None => String::new(),
     }
 }
 
-fn check_end(expires_at: Option<i64>, now: i64) -> AppResult<()> {
+pub(crate) fn end_text(expires_at: Option<i64>) -> String {
+    expires_at.map(format_time).unwrap_or_else(|| "none".into())
+}
+
+pub(crate) fn check_end(expires_at: Option<i64>, now: i64) -> AppResult<()> {
     match expires_at {
         Some(t) if t <= now => Err(AppError::invalid(
             "The end time has already passed. Choose a time in the future, or none.",
@@ -51,7 +55,7 @@ fn check_count(user_ids: &[String]) -> AppResult<()> {
 
 /// The anti-lockout rule: run after a change that may take the Administrator role away, inside
 /// the same transaction, so a refusal rolls the change back.
-async fn ensure_an_admin_remains(tx: &mut Tx, now: i64) -> AppResult<()> {
+pub(crate) async fn ensure_an_admin_remains(tx: &mut Tx, now: i64) -> AppResult<()> {
     if crate::roles::store::active_holders(tx, ADMINISTRATOR_ROLE_ID, now).await? == 0 {
         return Err(AppError::conflict(
             "This would leave no active administrator, and nobody could manage Tessera any more. \
@@ -131,7 +135,7 @@ pub async fn assign_user_role(
             actor.name,
             user.username,
             role.name,
-            expires_at.map(format_time).unwrap_or_else(|| "none".into())
+            end_text(expires_at)
         ),
     };
     record(
@@ -217,7 +221,7 @@ pub async fn add_members(
     let group = store::group(tx, group_id).await?;
     check_end(expires_at, now)?;
     check_count(user_ids)?;
-    let mut added = Vec::new();
+    let (mut added, mut extended) = (Vec::new(), Vec::new());
     for user_id in user_ids {
         let user = store::user(tx, user_id).await?;
         let live_before = store::live_link(tx, store::MEMBERSHIP, &group.id, &user.id, now).await?;
@@ -234,13 +238,22 @@ pub async fn add_members(
                 target_type: "user",
                 target_id: &user.id,
                 target_name: &user.username,
-                summary: format!(
-                    "{} added {} to the group {}{}",
-                    actor.name,
-                    user.username,
-                    group.name,
-                    until(expires_at)
-                ),
+                summary: match live_before {
+                    None => format!(
+                        "{} added {} to the group {}{}",
+                        actor.name,
+                        user.username,
+                        group.name,
+                        until(expires_at)
+                    ),
+                    Some(_) => format!(
+                        "{} changed the end of {}'s membership of {} to {}",
+                        actor.name,
+                        user.username,
+                        group.name,
+                        end_text(expires_at)
+                    ),
+                },
                 details: serde_json::json!({
                     "group_id": group.id, "group_name": group.name,
                     "before": live_before.map(|e| serde_json::json!({ "expires_at": e })),
@@ -249,15 +262,32 @@ pub async fn add_members(
             },
         )
         .await?;
-        added.push(user.display_name);
+        match live_before {
+            None => added.push(user.display_name),
+            Some(_) => extended.push(user.display_name),
+        }
     }
-    Ok(match added.len() {
-        0 => Change::unchanged(format!(
-            "Everyone chosen is already in {}; nothing changed.",
-            group.name
+    let changed_end = match extended.as_slice() {
+        [] => String::new(),
+        [one] => format!(" Changed the end of {one}'s membership."),
+        many => format!(" Changed the end of {} memberships.", many.len()),
+    };
+    Ok(match added.as_slice() {
+        [] if extended.is_empty() => Change::unchanged(format!(
+            "Everyone chosen is already in {}{}; nothing changed.",
+            group.name,
+            until(expires_at)
         )),
-        1 => Change::changed(format!("Added {} to {}.", added[0], group.name), true),
-        n => Change::changed(format!("Added {n} people to {}.", group.name), true),
+        [] => Change::changed(changed_end.trim_start().to_string(), true),
+        [one] => Change::changed(format!("Added {one} to {}.{changed_end}", group.name), true),
+        many => Change::changed(
+            format!(
+                "Added {} people to {}.{changed_end}",
+                many.len(),
+                group.name
+            ),
+            true,
+        ),
     })
 }
 
@@ -375,13 +405,22 @@ pub async fn assign_group_role(
             target_type: "group",
             target_id: &group.id,
             target_name: &group.name,
-            summary: format!(
-                "{} gave the group {} the role {}{}",
-                actor.name,
-                group.name,
-                role.name,
-                until(expires_at)
-            ),
+            summary: match live_before {
+                None => format!(
+                    "{} gave the group {} the role {}{}",
+                    actor.name,
+                    group.name,
+                    role.name,
+                    until(expires_at)
+                ),
+                Some(_) => format!(
+                    "{} changed the end of the group {}'s role {} to {}",
+                    actor.name,
+                    group.name,
+                    role.name,
+                    end_text(expires_at)
+                ),
+            },
             details: serde_json::json!({
                 "role_id": role.id, "role_name": role.name,
                 "before": live_before.map(|e| serde_json::json!({ "expires_at": e })),

@@ -4,6 +4,8 @@
 #[cfg(feature = "ssr")]
 pub mod domain;
 #[cfg(feature = "ssr")]
+pub mod lapse;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 use std::collections::BTreeMap;
@@ -213,7 +215,7 @@ pub fn explain(
 pub(crate) async fn apply_change<F>(
     permission: Permission,
     what: &'static str,
-    mut work: F,
+    work: F,
 ) -> Result<Change, AppError>
 where
     F: FnMut(
@@ -221,7 +223,10 @@ where
             domain::Actor,
             i64,
         ) -> futures::future::BoxFuture<'_, crate::error::AppResult<Change>>
-        + Send,
+        + Clone
+        + Send
+        + Sync
+        + 'static,
 {
     use crate::server::context::{authorize, finish};
     finish(
@@ -232,7 +237,15 @@ where
             let change = ctx
                 .state
                 .db
-                .write(|tx| work(tx, actor.clone(), now))
+                .write(|tx| {
+                    let (mut work, actor) = (work.clone(), actor.clone());
+                    Box::pin(async move {
+                        // Lapses first, so a change that replaces a lapsed row leaves its
+                        // lapse on record.
+                        lapse::sweep(tx, now).await?;
+                        work(tx, actor, now).await
+                    })
+                })
                 .await?;
             if change.changed {
                 tracing::info!(actor = %actor.id, "{what}");

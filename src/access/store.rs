@@ -430,3 +430,82 @@ pub async fn role_groups(
         .map_err(db_error)
     })
 }
+
+/// An assignment whose end has passed, with the names of both sides.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Lapsed {
+    pub left_id: String,
+    pub left_name: String,
+    pub right_id: String,
+    pub right_name: String,
+    pub expires_at: i64,
+}
+
+/// The `(find, delete)` SQL of lapsed rows for each link, in [`USER_ROLE`], [`MEMBERSHIP`],
+/// [`GROUP_ROLE`] order. Both use the partial index on `expires_at`.
+const LAPSED_SQL: [(&str, &str); 3] = [
+    (
+        "SELECT ur.user_id AS left_id, u.username AS left_name,
+                     ur.role_id AS right_id, r.name AS right_name, ur.expires_at
+                 FROM user_roles ur
+                 JOIN users u ON u.id = ur.user_id
+                 JOIN roles r ON r.id = ur.role_id
+                 WHERE ur.expires_at IS NOT NULL AND ur.expires_at <= $1
+                 ORDER BY ur.expires_at, ur.user_id, ur.role_id",
+        "DELETE FROM user_roles WHERE expires_at IS NOT NULL AND expires_at <= $1",
+    ),
+    (
+        "SELECT gm.group_id AS left_id, g.name AS left_name,
+                     gm.user_id AS right_id, u.username AS right_name, gm.expires_at
+                 FROM group_members gm
+                 JOIN access_groups g ON g.id = gm.group_id
+                 JOIN users u ON u.id = gm.user_id
+                 WHERE gm.expires_at IS NOT NULL AND gm.expires_at <= $1
+                 ORDER BY gm.expires_at, gm.group_id, gm.user_id",
+        "DELETE FROM group_members WHERE expires_at IS NOT NULL AND expires_at <= $1",
+    ),
+    (
+        "SELECT gr.group_id AS left_id, g.name AS left_name,
+                     gr.role_id AS right_id, r.name AS right_name, gr.expires_at
+                 FROM group_roles gr
+                 JOIN access_groups g ON g.id = gr.group_id
+                 JOIN roles r ON r.id = gr.role_id
+                 WHERE gr.expires_at IS NOT NULL AND gr.expires_at <= $1
+                 ORDER BY gr.expires_at, gr.group_id, gr.role_id",
+        "DELETE FROM group_roles WHERE expires_at IS NOT NULL AND expires_at <= $1",
+    ),
+];
+
+/// Which of the three links, as an index into [`LAPSED_SQL`].
+fn lapse_index(link: Link) -> usize {
+    match link.table {
+        "user_roles" => 0,
+        "group_members" => 1,
+        _ => 2,
+    }
+}
+
+/// The rows of `link` whose end is at or before `now`, oldest end first.
+pub async fn lapsed(tx: &mut Tx, link: Link, now: i64) -> AppResult<Vec<Lapsed>> {
+    let (find, _) = LAPSED_SQL[lapse_index(link)];
+    on_db!(tx, |c| {
+        sqlx::query_as(find)
+            .bind(now)
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_error)
+    })
+}
+
+/// Deletes the rows of `link` whose end is at or before `now`.
+pub async fn delete_lapsed(tx: &mut Tx, link: Link, now: i64) -> AppResult<u64> {
+    let (_, delete) = LAPSED_SQL[lapse_index(link)];
+    Ok(on_db!(tx, |c| {
+        sqlx::query(delete)
+            .bind(now)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+    }))
+}

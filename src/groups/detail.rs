@@ -13,7 +13,8 @@ use crate::auth::Permission;
 use crate::error::AppError;
 use crate::roles::role_options;
 use crate::ui::{
-    format_time, parse_end_input, time_left, Changes, ErrorNotice, PickOneForm, Tabs, ToastRegion,
+    format_time, parse_end_input, time_left, Changes, EndEditor, ErrorNotice, PickOneForm, Tabs,
+    ToastRegion,
 };
 use crate::users::{add_label, PeoplePicker};
 
@@ -103,6 +104,17 @@ pub fn GroupMembersTab() -> impl IntoView {
                                         <span class="mono muted">{member.username.clone()}</span>
                                         {member.disabled.then(|| view! { <span class="badge badge-off">"Disabled"</span> })}
                                         {member.expires_at.map(|e| view! { <span class="chip-time" title=format!("until {}", format_time(e))>{time_left(e, now)}</span> })}
+                                        {can_write.then(|| {
+                                            let (group_id, user_id) = (group_id.clone(), user_id.clone());
+                                            view! {
+                                                <EndEditor
+                                                    label=format!("Change the end of {}'s membership", member.display_name)
+                                                    current=member.expires_at
+                                                    changes=ctx.changes
+                                                    on_save=move |end| ctx.changes.run(add_group_members(group_id.clone(), vec![user_id.clone()], end))
+                                                />
+                                            }
+                                        })}
                                         {can_write.then(|| view! {
                                             <button type="button" class="button" aria-label=label
                                                 disabled=move || ctx.changes.busy.get()
@@ -197,6 +209,17 @@ pub fn GroupRolesTab() -> impl IntoView {
                                     <li class="chip">
                                         <span class="chip-name">{role.role_name.clone()}</span>
                                         {role.expires_at.map(|e| view! { <span class="chip-time" title=format!("until {}", format_time(e))>{time_left(e, now)}</span> })}
+                                        {can_write.then(|| {
+                                            let (group_id, role_id) = (group_id.clone(), role_id.clone());
+                                            view! {
+                                                <EndEditor
+                                                    label=format!("Change the end of role {}", role.role_name)
+                                                    current=role.expires_at
+                                                    changes=ctx.changes
+                                                    on_save=move |end| ctx.changes.run(assign_group_role(group_id.clone(), role_id.clone(), end))
+                                                />
+                                            }
+                                        })}
                                         {can_write.then(|| view! {
                                             <button type="button" class="chip-remove" aria-label=label
                                                 disabled=move || ctx.changes.busy.get()

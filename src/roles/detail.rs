@@ -6,16 +6,17 @@ use leptos_router::components::Outlet;
 use leptos_router::hooks::use_params_map;
 
 use crate::access::{
-    assign_group_role, assign_role_to_users, get_role_detail, unassign_group_role,
-    unassign_user_role, RoleDetail,
+    assign_group_role, assign_role_to_users, assign_user_role, get_role_detail,
+    unassign_group_role, unassign_user_role, RoleDetail,
 };
 use crate::auth::Permission;
 use crate::error::AppError;
 use crate::groups::group_options;
-use crate::roles::{delete_role, set_role_scope};
+use crate::roles::{delete_role, set_role_scope, update_role};
 use crate::scopes::scope_options;
 use crate::ui::{
-    format_time, parse_end_input, time_left, Changes, ErrorNotice, PickOneForm, Tabs, ToastRegion,
+    format_time, parse_end_input, time_left, Changes, EndEditor, ErrorNotice, PickOneForm, Tabs,
+    ToastRegion,
 };
 use crate::users::{add_label, PeoplePicker};
 
@@ -56,8 +57,12 @@ pub fn RolePage() -> impl IntoView {
                                 </h1>
                                 <p class="lead">{d.role.description.clone()}</p>
                                 <p class="lead">{holders}</p>
-                                {(!d.role.builtin && d.caller_permissions.contains(&Permission::RolesWrite))
-                                    .then(|| view! { <DeleteRole detail=d.clone() changes /> })}
+                                {d.caller_permissions.contains(&Permission::RolesWrite).then(|| view! {
+                                    <div class="header-actions">
+                                        {view! { <EditRole detail=d.clone() changes /> }.into_any()}
+                                        {(!d.role.builtin).then(|| view! { <DeleteRole detail=d.clone() changes /> }.into_any())}
+                                    </div>
+                                }.into_any())}
                             </div>
                         }
                         .into_any()
@@ -123,6 +128,17 @@ pub fn RoleAssignmentsTab() -> impl IntoView {
                                         {holder.user.disabled.then(|| view! { <span class="badge badge-off">"Disabled"</span> })}
                                         {holder.user.expires_at.map(|e| view! { <span class="chip-time" title=format!("until {}", format_time(e))>{time_left(e, now)}</span> })}
                                         {covered}
+                                        {can_write.then(|| {
+                                            let (user_id, role_id) = (user_id.clone(), role_id.clone());
+                                            view! {
+                                                <EndEditor
+                                                    label=format!("Change the end of {}'s role", holder.user.display_name)
+                                                    current=holder.user.expires_at
+                                                    changes=ctx.changes
+                                                    on_save=move |end| ctx.changes.run(assign_user_role(user_id.clone(), role_id.clone(), end))
+                                                />
+                                            }
+                                        })}
                                         {can_write.then(|| view! {
                                             <button type="button" class="button" aria-label=label
                                                 disabled=move || ctx.changes.busy.get()
@@ -150,6 +166,17 @@ pub fn RoleAssignmentsTab() -> impl IntoView {
                                         <a class="strong" href=format!("/groups/{}/members", group.group_id)>{group.group_name.clone()}</a>
                                         <span class="muted">{format!("{} members", group.member_count)}</span>
                                         {group.expires_at.map(|e| view! { <span class="chip-time" title=format!("until {}", format_time(e))>{time_left(e, now)}</span> })}
+                                        {can_write.then(|| {
+                                            let (group_id, role_id) = (group_id.clone(), role_id.clone());
+                                            view! {
+                                                <EndEditor
+                                                    label=format!("Change the end of the role for group {}", group.group_name)
+                                                    current=group.expires_at
+                                                    changes=ctx.changes
+                                                    on_save=move |end| ctx.changes.run(assign_group_role(group_id.clone(), role_id.clone(), end))
+                                                />
+                                            }
+                                        })}
                                         {can_write.then(|| view! {
                                             <button type="button" class="button" aria-label=label
                                                 disabled=move || ctx.changes.busy.get()
@@ -370,5 +397,37 @@ fn DeleteRole(detail: RoleDetail, changes: Changes) -> impl IntoView {
                 </p>
             </div>
         </Show>
+    }
+}
+
+/// Renaming a role and changing its description. The form opens in place; a saved change
+/// reloads the header, which closes it, and a refused one leaves it open with what was typed.
+#[component]
+fn EditRole(detail: RoleDetail, changes: Changes) -> impl IntoView {
+    let name = RwSignal::new(detail.role.name.clone());
+    let description = RwSignal::new(detail.role.description.clone());
+    let role_id = detail.role.id.clone();
+    let builtin = detail.role.builtin;
+    let details = crate::ui::closes_after_change(changes);
+    view! {
+        <details class="edit-panel" node_ref=details>
+            <summary class="button">"Edit role…"</summary>
+            <form class="stacked-form" on:submit=move |ev| {
+                ev.prevent_default();
+                changes.run(update_role(role_id.clone(), name.get_untracked(), description.get_untracked()));
+            }>
+                <label for="role-name">"Name"</label>
+                <input id="role-name" type="text" maxlength="128" required=true readonly=builtin
+                    aria-describedby=builtin.then_some("role-name-note")
+                    prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                {builtin.then(|| view! { <p id="role-name-note" class="muted small">"Built-in roles keep their name."</p> })}
+                <label for="role-description">"Description"</label>
+                <textarea id="role-description" rows="2" maxlength="500"
+                    prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                <p class="inline-form">
+                    <button type="submit" class="button button-primary" disabled=move || changes.busy.get()>"Save role"</button>
+                </p>
+            </form>
+        </details>
     }
 }

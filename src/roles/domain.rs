@@ -69,6 +69,58 @@ pub async fn create(
     Ok(Change::changed(format!("Created the role {name}."), false))
 }
 
+/// Renames a role or changes its description. A built-in role keeps its name, which Tessera's
+/// documentation and its administrators rely on; its description may change.
+pub async fn update(
+    tx: &mut Tx,
+    actor: &Actor,
+    role_id: &str,
+    name: &str,
+    description: &str,
+    now: i64,
+) -> AppResult<Change> {
+    let role = access::role_header(tx, role_id).await?;
+    let name = check_name(name)?;
+    let description = check_description(description)?;
+    if role.builtin && name != role.name {
+        return Err(AppError::conflict(format!(
+            "The built-in role {} keeps its name.",
+            role.name
+        )));
+    }
+    if name == role.name && description == role.description {
+        return Ok(Change::unchanged(format!(
+            "The role {} already has this name and description; nothing changed.",
+            role.name
+        )));
+    }
+    super::store::update(tx, &role.id, &name, &description).await?;
+    let summary = if name != role.name {
+        format!("{} renamed the role {} to {name}", actor.name, role.name)
+    } else {
+        format!("{} changed the description of the role {name}", actor.name)
+    };
+    record(
+        tx,
+        actor,
+        now,
+        Event {
+            action: "role.update",
+            target_type: "role",
+            target_id: &role.id,
+            target_name: &name,
+            summary,
+            details: serde_json::json!({
+                "before": { "name": role.name, "description": role.description },
+                "after": { "name": name, "description": description },
+            }),
+        },
+    )
+    .await?;
+    // A role's name is not in any token, so nobody's access changes.
+    Ok(Change::changed(format!("Saved the role {name}."), false))
+}
+
 /// Adds a scope to a role, or takes one away (`grant` false). Everyone holding the role gains
 /// or loses it at their next token.
 pub async fn set_scope(

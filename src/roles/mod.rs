@@ -136,6 +136,27 @@ pub async fn create_role(
     .await
 }
 
+/// Renames a role or changes its description. Needs `roles:write`.
+#[server(prefix = "/api", endpoint = "roles/update", input = leptos::server_fn::codec::Json)]
+pub async fn update_role(
+    role_id: String,
+    name: String,
+    description: String,
+) -> Result<crate::access::Change, AppError> {
+    use crate::auth::Permission;
+    crate::access::apply_change(
+        Permission::RolesWrite,
+        "updated a role",
+        move |tx, actor, now| {
+            let (role_id, name, description) = (role_id.clone(), name.clone(), description.clone());
+            Box::pin(
+                async move { domain::update(tx, &actor, &role_id, &name, &description, now).await },
+            )
+        },
+    )
+    .await
+}
+
 /// Makes a custom role grant `scope` (`grant` true) or stop granting it. Needs `roles:write`.
 #[server(prefix = "/api", endpoint = "roles/scopes/set", input = leptos::server_fn::codec::Json)]
 pub async fn set_role_scope(

@@ -162,3 +162,18 @@ pub async fn options(tx: &mut Tx) -> AppResult<Vec<super::RoleOption>> {
             .map_err(db_error)
     })
 }
+
+/// Renames and re-describes a role. A name another role has is a conflict, reported by name.
+pub async fn update(tx: &mut Tx, id: &str, name: &str, description: &str) -> AppResult<()> {
+    on_db!(tx, |c| {
+        sqlx::query("UPDATE roles SET name = $2, description = $3 WHERE id = $1")
+            .bind(id)
+            .bind(name)
+            .bind(description)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+    });
+    Ok(())
+}

@@ -29,6 +29,9 @@ pub struct ScopeSummary {
     /// Whether the caller may delete it now: a custom scope no role grants, and `roles:write`.
     #[cfg_attr(feature = "ssr", sqlx(default))]
     pub deletable: bool,
+    /// Whether the caller may change its description: a custom scope, and `roles:write`.
+    #[cfg_attr(feature = "ssr", sqlx(default))]
+    pub editable: bool,
 }
 
 /// A page of scopes matching `search`, by name. Needs `roles:read`.
@@ -43,6 +46,7 @@ pub async fn list_scopes(search: String, page: u32) -> Result<Page<ScopeSummary>
             let can_write = caller.has(Permission::RolesWrite);
             for scope in &mut page.items {
                 scope.deletable = can_write && !scope.builtin && scope.role_count == 0;
+                scope.editable = can_write && !scope.builtin;
             }
             Ok(page)
         }
@@ -160,6 +164,27 @@ pub fn ScopesPage() -> impl IntoView {
                         </button>
                     }
                 });
+                let edit = scope.editable.then(|| {
+                    let name = scope.name.clone();
+                    let label = format!("Description of {}", scope.name);
+                    let description = RwSignal::new(scope.description.clone());
+                    let details = crate::ui::closes_after_change(changes);
+                    let input_id = format!("scope-description-{}", scope.name.replace([':', '.'], "-"));
+                    view! {
+                        <details class="end-editor" node_ref=details>
+                            <summary class="button button-quiet" aria-label=format!("Edit description of {}", scope.name)>"Edit"</summary>
+                            <form class="end-editor-form" on:submit=move |ev| {
+                                ev.prevent_default();
+                                changes.run(describe_scope(name.clone(), description.get_untracked()));
+                            }>
+                                <label for=input_id.clone()>{label}</label>
+                                <input id=input_id type="text" maxlength="500" prop:value=move || description.get()
+                                    on:input=move |ev| description.set(event_target_value(&ev)) />
+                                <button type="submit" class="button button-primary" disabled=move || changes.busy.get()>"Save"</button>
+                            </form>
+                        </details>
+                    }
+                });
                 view! {
                     <tr>
                         <td class="mono strong">{scope.name}</td>
@@ -172,7 +197,7 @@ pub fn ScopesPage() -> impl IntoView {
                                 view! { <span class="badge">"Custom"</span> }.into_any()
                             }}
                         </td>
-                        <td>{delete}</td>
+                        <td class="actions">{edit}{delete}</td>
                     </tr>
                 }
             }

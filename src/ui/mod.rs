@@ -135,6 +135,90 @@ pub fn parse_end_input(value: &str) -> Result<Option<i64>, String> {
         })
 }
 
+/// The value a `datetime-local` input shows for `unix_seconds`, in UTC like every time here.
+pub fn end_input_value(unix_seconds: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
+}
+
+/// A `<details>` editor that closes once its change has gone through. A page reloads its data
+/// after a change and Leptos updates the existing DOM in place, so a disclosure would otherwise
+/// stay open; this closes it whenever the page's data is refreshed, and leaves it open (with
+/// what was typed) when the change was refused.
+pub fn closes_after_change(changes: Changes) -> NodeRef<leptos::html::Details> {
+    let details = NodeRef::<leptos::html::Details>::new();
+    Effect::new(move |_| {
+        changes.refresh.track();
+        if let Some(details) = details.get_untracked() {
+            details.set_open(false);
+        }
+    });
+    details
+}
+
+/// Sets, changes or removes the end of an assignment, behind a disclosure so the row stays
+/// quiet until asked. `label` names the assignment for assistive technology, e.g. "Change
+/// the end of role Operator".
+#[component]
+pub fn EndEditor<F>(
+    label: String,
+    current: Option<i64>,
+    changes: Changes,
+    on_save: F,
+) -> impl IntoView
+where
+    F: Fn(Option<i64>) + Clone + 'static,
+{
+    let value = RwSignal::new(current.map(end_input_value).unwrap_or_default());
+    let input_id = format!(
+        "end-{}",
+        label
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            })
+            .collect::<String>()
+    );
+    let save = on_save.clone();
+    let details = closes_after_change(changes);
+    let remove = current.is_some().then(move || {
+        view! {
+            <button type="button" class="button" disabled=move || changes.busy.get()
+                on:click=move |_| on_save(None)>
+                "Remove end"
+            </button>
+        }
+    });
+    view! {
+        <details class="end-editor" node_ref=details>
+            <summary class="button button-quiet" aria-label=label.clone() title=label.clone()>
+                {if current.is_some() { "Change end" } else { "Set end" }}
+            </summary>
+            <form class="end-editor-form" on:submit=move |ev| {
+                ev.prevent_default();
+                match parse_end_input(&value.get_untracked()) {
+                    Ok(Some(end)) => save(Some(end)),
+                    Ok(None) => changes.fail("Choose when it ends, or remove the end."),
+                    Err(message) => changes.fail(message),
+                }
+            }>
+                <label for=input_id.clone()>"Ends (UTC)"</label>
+                <input id=input_id type="datetime-local" prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev)) />
+                <button type="submit" class="button button-primary" disabled=move || changes.busy.get()>
+                    "Save end"
+                </button>
+                {remove}
+            </form>
+        </details>
+    }
+}
+
 /// The outcome of the last change, announced to screen readers and shown until the next one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Toast {
@@ -526,7 +610,7 @@ fn Pager<T: 'static>(page: Page<T>, search: String) -> impl IntoView {
 }
 
 /// Percent-encodes a query-string value.
-fn encode_query(value: &str) -> String {
+pub fn encode_query(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         match byte {

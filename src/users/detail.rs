@@ -12,7 +12,9 @@ use crate::auth::Permission;
 use crate::error::AppError;
 use crate::groups::group_options;
 use crate::roles::role_options;
-use crate::ui::{format_time, time_left, Changes, ErrorNotice, PickOneForm, Tabs, ToastRegion};
+use crate::ui::{
+    format_time, time_left, Changes, EndEditor, ErrorNotice, PickOneForm, Tabs, ToastRegion,
+};
 
 #[derive(Clone, Copy)]
 struct UserCtx {
@@ -115,6 +117,17 @@ pub fn UserRolesTab() -> impl IntoView {
                                         <li class="chip">
                                             <span class="chip-name">{role.role_name.clone()}</span>
                                             {role.expires_at.map(|e| view! { <span class="chip-time" title=format!("until {}", format_time(e))>{time_left(e, now)}</span> })}
+                                            {can_write.then(|| {
+                                                let (user_id, role_id) = (user_id.clone(), role_id.clone());
+                                                view! {
+                                                    <EndEditor
+                                                        label=format!("Change the end of role {}", role.role_name)
+                                                        current=role.expires_at
+                                                        changes=ctx.changes
+                                                        on_save=move |end| ctx.changes.run(assign_user_role(user_id.clone(), role_id.clone(), end))
+                                                    />
+                                                }
+                                            })}
                                             {can_write.then(|| view! {
                                                 <button
                                                     type="button"

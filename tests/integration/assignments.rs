@@ -196,6 +196,143 @@ both_databases!(
 );
 
 both_databases!(
+    a_lapse_is_recorded_once_at_its_own_time,
+    async |app: &TestApp| {
+        tessera::setup::seed_demo(&app.db, T0).await.unwrap();
+        let cookie = app.sign_in_admin().await;
+        let bruno = app.id_of("users", "username", "bruno.tanaka").await;
+        let operator = app.id_of("roles", "name", "Operator").await;
+        let finance = app.id_of("access_groups", "name", "Finance").await;
+        let assigned = app
+            .call_json(
+                "/api/users/roles/assign",
+                Some(&cookie),
+                json!({ "user_id": bruno, "role_id": operator, "expires_at": T0 + 600 }),
+            )
+            .await;
+        assert_eq!(assigned.json()["changed"], true, "{}", assigned.body);
+        let joined = app
+            .call_json(
+                "/api/groups/members/add",
+                Some(&cookie),
+                json!({ "group_id": finance, "user_ids": [bruno], "expires_at": T0 + 900 }),
+            )
+            .await;
+        assert_eq!(joined.json()["changed"], true, "{}", joined.body);
+
+        // Nothing has ended yet: the sweep finds nothing.
+        let sweep = |now: i64| {
+            let db = app.db.clone();
+            async move {
+                db.write(|tx| Box::pin(tessera::access::lapse::sweep(tx, now)))
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(sweep(T0 + 599).await, 0);
+
+        // An hour late, both lapses are recorded, each at its own end.
+        app.clock.advance(3600);
+        assert_eq!(sweep(T0 + 3600).await, 2);
+        assert_eq!(
+            app.count(&format!(
+                "SELECT COUNT(*) FROM audit_events WHERE action = 'user.role.lapse' AND at = {} \
+                 AND actor_id IS NULL AND target_id = '{bruno}' AND summary LIKE '%Operator ended'",
+                T0 + 600
+            ))
+            .await,
+            1
+        );
+        assert_eq!(
+            app.count(&format!(
+                "SELECT COUNT(*) FROM audit_events WHERE action = 'group.member.lapse' AND at = {}",
+                T0 + 900
+            ))
+            .await,
+            1
+        );
+        assert_eq!(
+            app.count(&format!(
+                "SELECT COUNT(*) FROM user_roles WHERE user_id = '{bruno}' AND role_id = '{operator}'"
+            ))
+            .await,
+            0
+        );
+        assert_eq!(sweep(T0 + 3600).await, 0, "a lapse is recorded once");
+    }
+);
+
+both_databases!(
+    a_change_records_the_lapse_it_replaces,
+    async |app: &TestApp| {
+        tessera::setup::seed_demo(&app.db, T0).await.unwrap();
+        let cookie = app.sign_in_admin().await;
+        let bruno = app.id_of("users", "username", "bruno.tanaka").await;
+        let operator = app.id_of("roles", "name", "Operator").await;
+        let args =
+            |end: Option<i64>| json!({ "user_id": bruno, "role_id": operator, "expires_at": end });
+        app.call_json(
+            "/api/users/roles/assign",
+            Some(&cookie),
+            args(Some(T0 + 60)),
+        )
+        .await;
+        app.clock.advance(120);
+        let again = app
+            .call_json("/api/users/roles/assign", Some(&cookie), args(None))
+            .await;
+        assert_eq!(again.json()["changed"], true, "{}", again.body);
+        assert_eq!(events(app, "user.role.lapse").await, 1);
+        assert_eq!(
+            app.count(&format!(
+                "SELECT COUNT(*) FROM audit_events WHERE action = 'user.role.lapse' AND at = {}",
+                T0 + 60
+            ))
+            .await,
+            1
+        );
+        assert_eq!(events(app, "user.role.assign").await, 2);
+    }
+);
+
+both_databases!(
+    changing_or_removing_an_end_is_an_audited_change,
+    async |app: &TestApp| {
+        tessera::setup::seed_demo(&app.db, T0).await.unwrap();
+        let cookie = app.sign_in_admin().await;
+        let sales = app.id_of("access_groups", "name", "Sales").await;
+        let viewer = app.id_of("roles", "name", "Viewer").await;
+        let args =
+            |end: Option<i64>| json!({ "group_id": sales, "role_id": viewer, "expires_at": end });
+        let give = app
+            .call_json("/api/groups/roles/assign", Some(&cookie), args(None))
+            .await;
+        assert!(give.status.is_success(), "{}", give.body);
+        let before = events(app, "group.role.assign").await;
+        let set_end = app
+            .call_json(
+                "/api/groups/roles/assign",
+                Some(&cookie),
+                args(Some(T0 + 86_400)),
+            )
+            .await;
+        assert_eq!(set_end.json()["changed"], true, "{}", set_end.body);
+        let cleared = app
+            .call_json("/api/groups/roles/assign", Some(&cookie), args(None))
+            .await;
+        assert_eq!(cleared.json()["changed"], true, "{}", cleared.body);
+        assert_eq!(events(app, "group.role.assign").await, before + 2);
+        assert_eq!(
+            app.count(&format!(
+                "SELECT COUNT(*) FROM group_roles WHERE group_id = '{sales}' AND expires_at IS NULL"
+            ))
+            .await,
+            1
+        );
+    }
+);
+
+both_databases!(
     the_last_administrator_cannot_lose_the_role,
     async |app: &TestApp| {
         let cookie = app.sign_in_admin().await;

@@ -176,3 +176,106 @@ both_databases!(role_changes_need_roles_write, async |app: &TestApp| {
         0
     );
 });
+
+both_databases!(
+    a_role_is_renamed_and_described_with_its_before_and_after,
+    async |app: &TestApp| {
+        tessera::setup::seed_demo(&app.db, T0).await.unwrap();
+        let cookie = app.sign_in_admin().await;
+        let viewer = app.id_of("roles", "name", "Viewer").await;
+        let update = |name: &str, description: &str| json!({ "role_id": viewer, "name": name, "description": description });
+
+        let renamed = app
+            .call_json(
+                "/api/roles/update",
+                Some(&cookie),
+                update(" Read-only ", "Sees everything, changes nothing"),
+            )
+            .await;
+        assert_eq!(
+            renamed.json()["message"],
+            "Saved the role Read-only.",
+            "{}",
+            renamed.body
+        );
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) FROM audit_events WHERE action = 'role.update' \
+                 AND summary = 'admin renamed the role Viewer to Read-only' \
+                 AND details LIKE '%\"name\":\"Viewer\"%' AND details LIKE '%\"name\":\"Read-only\"%'"
+            )
+            .await,
+            1
+        );
+
+        let same = app
+            .call_json(
+                "/api/roles/update",
+                Some(&cookie),
+                update("Read-only", "Sees everything, changes nothing"),
+            )
+            .await;
+        assert_eq!(same.json()["changed"], false);
+
+        // Taking another role's name is a conflict, and changes nothing.
+        let taken = app
+            .call_json("/api/roles/update", Some(&cookie), update("operator", ""))
+            .await;
+        assert_eq!(taken.status, StatusCode::CONFLICT);
+        assert_eq!(
+            taken.json()["message"],
+            "A role with this name already exists."
+        );
+        let blank = app
+            .call_json("/api/roles/update", Some(&cookie), update("  ", ""))
+            .await;
+        assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM roles WHERE name = 'Read-only' AND description <> ''")
+                .await,
+            1
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'role.update'")
+                .await,
+            1
+        );
+
+        // The built-in role keeps its name but may be described.
+        let rename_admin = app
+            .call_json(
+                "/api/roles/update",
+                Some(&cookie),
+                json!({ "role_id": ADMIN_ROLE, "name": "Root", "description": "" }),
+            )
+            .await;
+        assert_eq!(rename_admin.status, StatusCode::CONFLICT);
+        let describe_admin = app
+            .call_json(
+                "/api/roles/update",
+                Some(&cookie),
+                json!({ "role_id": ADMIN_ROLE, "name": "Administrator", "description": "Runs Tessera" }),
+            )
+            .await;
+        assert_eq!(
+            describe_admin.json()["changed"],
+            true,
+            "{}",
+            describe_admin.body
+        );
+
+        // Without roles:write the server refuses, whatever the page shows.
+        app.add_user("reader", "reader passphrase", &["roles:read"])
+            .await;
+        let reader = app.sign_in("reader", "reader passphrase").await;
+        let refused = app
+            .call_json("/api/roles/update", Some(&reader), update("Mine", ""))
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM roles WHERE name = 'Mine'")
+                .await,
+            0
+        );
+    }
+);
