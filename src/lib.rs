@@ -9,6 +9,7 @@ pub mod access;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod error;
 pub mod groups;
 pub mod roles;

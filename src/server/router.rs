@@ -24,6 +24,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ready))
         .route("/auth/sign-in", post(auth_routes::sign_in))
         .route("/auth/sign-out", post(auth_routes::sign_out))
+        .route("/audit/export", get(crate::audit::export::export))
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn_with_state(state.clone(), middleware::session))

@@ -59,6 +59,55 @@ macro_rules! on_db {
     };
 }
 
+/// A value bound to a query built at run time (see [`Sql`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Bind {
+    Text(String),
+    Int(i64),
+    /// An integer that may be absent (an end time), bound as a typed NULL when it is.
+    OptInt(Option<i64>),
+}
+
+/// SQL assembled from parts, with its parameters numbered as they are added. The text never
+/// contains a value: every value goes through [`Sql::param`].
+#[derive(Clone, Debug, Default)]
+pub struct Sql {
+    pub binds: Vec<Bind>,
+}
+
+impl Sql {
+    /// Adds a parameter and returns its placeholder (`$3`).
+    pub fn param(&mut self, value: Bind) -> String {
+        self.binds.push(value);
+        format!("${}", self.binds.len())
+    }
+
+    pub fn text(&mut self, value: impl Into<String>) -> String {
+        self.param(Bind::Text(value.into()))
+    }
+
+    pub fn int(&mut self, value: i64) -> String {
+        self.param(Bind::Int(value))
+    }
+}
+
+/// Binds every parameter of an [`Sql`] to a query, in order. A macro, so that it expands once
+/// per database inside [`on_db!`](crate::on_db).
+#[macro_export]
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for bind in $binds {
+            query = match bind {
+                $crate::storage::Bind::Text(text) => query.bind(text.as_str()),
+                $crate::storage::Bind::Int(int) => query.bind(*int),
+                $crate::storage::Bind::OptInt(int) => query.bind(*int),
+            };
+        }
+        query
+    }};
+}
+
 impl Db {
     /// Opens the database named by `url` (`sqlite://path` or `postgres://…`), creating an SQLite
     /// file and its directory if they do not exist yet, and brings the schema up to date.
@@ -205,6 +254,20 @@ impl Db {
 }
 
 impl Tx {
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.0, TxInner::Postgres(_))
+    }
+
+    /// A subquery yielding the strings of a JSON array parameter, one row each: how a long
+    /// list of ids reaches the database as one parameter.
+    pub fn json_strings(&self, param: &str) -> String {
+        if self.is_postgres() {
+            format!("SELECT jsonb_array_elements_text(CAST({param} AS jsonb))")
+        } else {
+            format!("SELECT value FROM json_each({param})")
+        }
+    }
+
     pub async fn commit(self) -> AppResult<()> {
         match self.0 {
             TxInner::Sqlite(t) => t.commit().await.map_err(db_error),

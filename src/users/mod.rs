@@ -1,18 +1,22 @@
 //! People: the user list, and (behind `ssr`) creating users.
 
 mod detail;
+pub mod filter;
+mod list;
 mod picker;
 #[cfg(feature = "ssr")]
 pub mod store;
 
 pub use detail::{UserAccessTab, UserGroupsTab, UserPage, UserRolesTab};
+pub use list::UsersPage;
 pub use picker::{add_label, PeoplePicker};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::ui::{format_time, use_list_params, DataTable, Page, PageHeader, SearchBox};
+use crate::ui::Page;
+use filter::{Position, Sort, UserFilter};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
@@ -41,42 +45,43 @@ pub async fn list_users(search: String, page: u32) -> Result<Page<UserSummary>, 
     )
 }
 
-#[component]
-pub fn UsersPage() -> impl IntoView {
-    let (search, page) = use_list_params();
-    let users = Resource::new(
-        move || (search.get(), page.get()),
-        |(search, page)| list_users(search, page),
-    );
-    view! {
-        <PageHeader title="Users" lead="Everyone who can sign in through Tessera." />
-        <SearchBox label="Search users" placeholder="Name, username or email" value=search />
-        <DataTable
-            resource=users
-            columns=&["Name", "Username", "Email", "Status", "Created"]
-            noun="users"
-            empty_hint="Create the first administrator with `tessera bootstrap-admin`, or load the demo organisation with `tessera demo`."
-            search
-            row=|user: UserSummary| {
-                let status = if user.disabled { "Disabled" } else { "Active" };
-                view! {
-                    <tr>
-                        <td class="strong">
-                            <a href=format!("/users/{}/roles", user.id)>{user.display_name}</a>
-                        </td>
-                        <td class="mono">{user.username}</td>
-                        <td>{user.email.unwrap_or_default()}</td>
-                        <td>
-                            <span class=if user.disabled { "badge badge-off" } else { "badge badge-on" }>
-                                {status}
-                            </span>
-                        </td>
-                        <td class="nowrap">
-                            <time>{format_time(user.created_at)}</time>
-                        </td>
-                    </tr>
-                }
-            }
-        />
-    }
+/// A row of the user list: the person and the first few of their groups.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub user: UserSummary,
+    /// The first three group names, by name.
+    pub groups: Vec<String>,
+    pub group_count: i64,
+}
+
+/// A page of the filtered user list, with the positions of its neighbours.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserList {
+    pub items: Vec<UserRow>,
+    /// Everyone matching the filter, on every page.
+    pub total: i64,
+    /// Where the previous page ends (`before=`), if there is one.
+    pub prev: Option<String>,
+    /// Where the next page starts (`after=`), if there is one.
+    pub next: Option<String>,
+}
+
+/// A page of the users matching `filter`, in `sort` order, after or before `position`.
+/// Needs `users:read`.
+#[server(prefix = "/api", endpoint = "users/browse", input = leptos::server_fn::codec::Json)]
+pub async fn browse_users(
+    filter: UserFilter,
+    sort: Sort,
+    position: Position,
+) -> Result<UserList, AppError> {
+    use crate::auth::Permission;
+    use crate::server::context::{authorize, finish};
+    finish(
+        async move {
+            let (ctx, _) = authorize(Permission::UsersRead)?;
+            let mut tx = ctx.state.db.read().await?;
+            store::browse(&mut tx, &filter, sort, &position, ctx.now).await
+        }
+        .await,
+    )
 }

@@ -1,10 +1,12 @@
 //! The users table.
 
-use super::UserSummary;
+use super::filter::{Position, RoleVia, Sort, Status, UserFilter};
+use super::{UserList, UserRow, UserSummary};
+use crate::access::store::parse_id;
 use crate::error::{AppError, AppResult};
-use crate::on_db;
-use crate::storage::{db_error, Tx};
+use crate::storage::{db_error, Sql, Tx};
 use crate::ui::{ListQuery, Page, PER_PAGE};
+use crate::{bind_all, on_db};
 
 const MATCHES: &str = "($1 = '' OR lower(username) LIKE $2 ESCAPE '\\'
     OR lower(display_name) LIKE $2 ESCAPE '\\' OR lower(coalesce(email, '')) LIKE $2 ESCAPE '\\')";
@@ -36,6 +38,222 @@ pub async fn list(tx: &mut Tx, query: &ListQuery) -> AppResult<Page<UserSummary>
         total,
         page: query.page,
         per_page: PER_PAGE,
+    })
+}
+
+/// The `WHERE` condition (on `users u`) that selects the people a filter names, adding its
+/// parameters to `sql`. Each filter is a condition an index answers: the name indexes for the
+/// text, the membership and assignment indexes for group and role.
+pub fn filter_sql(sql: &mut Sql, filter: &UserFilter, now: i64) -> AppResult<String> {
+    let filter = filter.cleaned();
+    let mut conditions = Vec::new();
+    if !filter.q.is_empty() {
+        let pattern = sql.text(ListQuery::new(&filter.q, 1).like_pattern());
+        conditions.push(format!(
+            "(lower(u.username) LIKE {pattern} ESCAPE '\\' OR lower(u.display_name) LIKE {pattern} ESCAPE '\\'
+              OR lower(coalesce(u.email, '')) LIKE {pattern} ESCAPE '\\')"
+        ));
+    }
+    if !filter.group.is_empty() {
+        let group = sql.text(parse_id("group", &filter.group)?);
+        let now = sql.int(now);
+        conditions.push(format!(
+            "u.id IN (SELECT gm.user_id FROM group_members gm WHERE gm.group_id = {group}
+                 AND (gm.expires_at IS NULL OR gm.expires_at > {now}))"
+        ));
+    }
+    if !filter.role.is_empty() {
+        let role = sql.text(parse_id("role", &filter.role)?);
+        let now = sql.int(now);
+        let direct = format!(
+            "SELECT ur.user_id FROM user_roles ur WHERE ur.role_id = {role}
+                 AND (ur.expires_at IS NULL OR ur.expires_at > {now})"
+        );
+        conditions.push(match filter.via {
+            RoleVia::Direct => format!("u.id IN ({direct})"),
+            RoleVia::Effective => format!(
+                "u.id IN ({direct}
+                     UNION SELECT gm.user_id FROM group_roles gr
+                     JOIN group_members gm ON gm.group_id = gr.group_id
+                     WHERE gr.role_id = {role}
+                       AND (gr.expires_at IS NULL OR gr.expires_at > {now})
+                       AND (gm.expires_at IS NULL OR gm.expires_at > {now}))"
+            ),
+        });
+    }
+    match filter.status {
+        Status::Any => {}
+        Status::Active => conditions.push("u.disabled = FALSE".into()),
+        Status::Disabled => conditions.push("u.disabled = TRUE".into()),
+    }
+    Ok(if conditions.is_empty() {
+        "TRUE".into()
+    } else {
+        conditions.join(" AND ")
+    })
+}
+
+/// How a sort orders rows, and how a position in it is written down.
+struct Order {
+    key: &'static str,
+    descending: bool,
+    numeric: bool,
+}
+
+fn order(sort: Sort) -> Order {
+    match sort {
+        Sort::Name => Order {
+            key: "lower(u.display_name)",
+            descending: false,
+            numeric: false,
+        },
+        Sort::Newest => Order {
+            key: "u.created_at",
+            descending: true,
+            numeric: true,
+        },
+        Sort::Oldest => Order {
+            key: "u.created_at",
+            descending: false,
+            numeric: true,
+        },
+    }
+}
+
+/// A position is `KEY~ID`: the sort key and id of the row it is next to. Ids hold no `~`.
+fn cursor(sort: Sort, user: &UserSummary) -> String {
+    match sort {
+        Sort::Name => format!("{}~{}", user.display_name.to_lowercase(), user.id),
+        Sort::Newest | Sort::Oldest => format!("{}~{}", user.created_at, user.id),
+    }
+}
+
+fn bind_cursor(sql: &mut Sql, order: &Order, cursor: &str) -> AppResult<(String, String)> {
+    let invalid = || AppError::invalid("This page link is damaged. Go back to the first page.");
+    let (key, id) = cursor.rsplit_once('~').ok_or_else(invalid)?;
+    let id = parse_id("user", id).map_err(|_| invalid())?;
+    let key = if order.numeric {
+        sql.int(key.parse().map_err(|_| invalid())?)
+    } else {
+        sql.text(key)
+    };
+    Ok((key, sql.text(id)))
+}
+
+/// One page of the filtered list, by keyset: the page after (or before) a position is found
+/// through the sort index however deep it is, where an offset would count every row before it.
+pub async fn browse(
+    tx: &mut Tx,
+    filter: &UserFilter,
+    sort: Sort,
+    position: &Position,
+    now: i64,
+) -> AppResult<UserList> {
+    let mut sql = Sql::default();
+    let condition = filter_sql(&mut sql, filter, now)?;
+    let count_sql = format!("SELECT COUNT(*) FROM users u WHERE {condition}");
+    let count_binds = sql.binds.clone();
+
+    let order = order(sort);
+    let backwards = !position.before.is_empty();
+    let mut page_condition = condition;
+    let cursor_text = if backwards {
+        &position.before
+    } else {
+        &position.after
+    };
+    if !cursor_text.is_empty() {
+        let (key, id) = bind_cursor(&mut sql, &order, cursor_text)?;
+        // Forwards in an ascending order means "greater"; each reversal flips it.
+        let greater = order.descending == backwards;
+        let op = if greater { ">" } else { "<" };
+        page_condition = format!(
+            "{page_condition} AND ({}, u.id) {op} ({key}, {id})",
+            order.key
+        );
+    }
+    let ascending = order.descending == backwards;
+    let direction = if ascending { "ASC" } else { "DESC" };
+    let limit = sql.int(i64::from(PER_PAGE) + 1);
+    let page_sql = format!(
+        "SELECT u.id, u.username, u.display_name, u.email, u.disabled, u.created_at
+         FROM users u WHERE {page_condition}
+         ORDER BY {key} {direction}, u.id {direction} LIMIT {limit}",
+        key = order.key
+    );
+    let (mut users, total) = on_db!(tx, |c| {
+        let users: Vec<UserSummary> = bind_all!(sqlx::query_as(&page_sql), &sql.binds)
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_error)?;
+        let total: i64 = bind_all!(sqlx::query_scalar(&count_sql), &count_binds)
+            .fetch_one(&mut *c)
+            .await
+            .map_err(db_error)?;
+        (users, total)
+    });
+    let more = users.len() > PER_PAGE as usize;
+    users.truncate(PER_PAGE as usize);
+    if backwards {
+        users.reverse();
+    }
+    let first = users.first().map(|u| cursor(sort, u));
+    let last = users.last().map(|u| cursor(sort, u));
+    let (prev, next) = match (cursor_text.is_empty(), backwards) {
+        (true, _) => (None, if more { last } else { None }),
+        (false, false) => (first, if more { last } else { None }),
+        (false, true) => (if more { first } else { None }, last),
+    };
+    let groups = groups_of(tx, &users, now).await?;
+    let items = users
+        .into_iter()
+        .map(|user| {
+            let mine: Vec<String> = groups
+                .iter()
+                .filter(|(id, _)| *id == user.id)
+                .map(|(_, name)| name.clone())
+                .collect();
+            UserRow {
+                group_count: mine.len() as i64,
+                groups: mine.into_iter().take(3).collect(),
+                user,
+            }
+        })
+        .collect();
+    Ok(UserList {
+        items,
+        total,
+        prev,
+        next,
+    })
+}
+
+/// `(user id, group name)` of the live memberships of a page of users.
+async fn groups_of(
+    tx: &mut Tx,
+    users: &[UserSummary],
+    now: i64,
+) -> AppResult<Vec<(String, String)>> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::default();
+    let ids = sql.text(
+        serde_json::to_string(&users.iter().map(|u| &u.id).collect::<Vec<_>>()).unwrap_or_default(),
+    );
+    let now = sql.int(now);
+    let text = format!(
+        "SELECT gm.user_id, g.name FROM group_members gm
+         JOIN access_groups g ON g.id = gm.group_id
+         WHERE gm.user_id IN ({}) AND (gm.expires_at IS NULL OR gm.expires_at > {now})
+         ORDER BY lower(g.name)",
+        tx.json_strings(&ids)
+    );
+    on_db!(tx, |c| {
+        bind_all!(sqlx::query_as(&text), &sql.binds)
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_error)
     })
 }
 

@@ -13,15 +13,35 @@ const LIST_ENDPOINTS: &[(&str, &str)] = &[
     ("/api/roles/list", "roles:read"),
     ("/api/scopes/list", "roles:read"),
     ("/api/audit/list", "audit:read"),
+    ("/api/users/browse", "users:read"),
 ];
 
 const FIRST_PAGE: &[(&str, &str)] = &[("search", ""), ("page", "1")];
+
+/// Asks a list endpoint for its first page, in the encoding it takes.
+async fn first_page(app: &TestApp, path: &str, cookie: Option<&str>) -> Response {
+    match path {
+        "/api/audit/list" => {
+            app.call_json(path, cookie, serde_json::json!({ "filter": {}, "page": 1 }))
+                .await
+        }
+        "/api/users/browse" => {
+            app.call_json(
+                path,
+                cookie,
+                serde_json::json!({ "filter": {}, "sort": "name", "position": {} }),
+            )
+            .await
+        }
+        _ => app.call(path, cookie, FIRST_PAGE).await,
+    }
+}
 
 both_databases!(
     anonymous_callers_are_refused_everywhere,
     async |app: &TestApp| {
         for (path, _) in LIST_ENDPOINTS.iter().chain([&("/api/me", "")]) {
-            let response = app.call(path, None, FIRST_PAGE).await;
+            let response = first_page(app, path, None).await;
             assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{path}");
             assert_eq!(response.json()["code"], "unauthenticated", "{path}");
         }
@@ -38,11 +58,12 @@ both_databases!(
                 .map(|(_, s)| *s)
                 .filter(|s| s != scope)
                 .collect();
+            others.sort_unstable();
             others.dedup();
             let lacking = format!("lacking{i}");
             app.add_user(&lacking, "a fine passphrase", &others).await;
             let cookie = app.sign_in(&lacking, "a fine passphrase").await;
-            let response = app.call(path, Some(&cookie), FIRST_PAGE).await;
+            let response = first_page(app, path, Some(&cookie)).await;
             assert_eq!(
                 response.status,
                 StatusCode::FORBIDDEN,
@@ -58,7 +79,7 @@ both_databases!(
             let holding = format!("holding{i}");
             app.add_user(&holding, "a fine passphrase", &[scope]).await;
             let cookie = app.sign_in(&holding, "a fine passphrase").await;
-            let response = app.call(path, Some(&cookie), FIRST_PAGE).await;
+            let response = first_page(app, path, Some(&cookie)).await;
             assert_eq!(
                 response.status,
                 StatusCode::OK,
@@ -80,7 +101,7 @@ both_databases!(
         assert_eq!(me.json()["permissions"], serde_json::json!([]));
         for (path, _) in LIST_ENDPOINTS {
             assert_eq!(
-                app.call(path, Some(&cookie), FIRST_PAGE).await.status,
+                first_page(app, path, Some(&cookie)).await.status,
                 StatusCode::FORBIDDEN
             );
         }

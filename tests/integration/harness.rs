@@ -308,6 +308,20 @@ impl TestApp {
             .await
     }
 
+    /// Runs SQL (several statements allowed) with no parameters, e.g. to install a trigger
+    /// that makes a test's write fail at a chosen row.
+    pub async fn exec_raw(&self, sql: &str) {
+        match &self.db {
+            Db::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await.map(|_| ()),
+            Db::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(|_| ()),
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.db, Db::Postgres(_))
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         let mut tx = self.db.read().await.expect("read");
         tessera::on_db!(tx, |c| {

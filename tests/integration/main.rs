@@ -4,8 +4,11 @@ mod harness;
 
 mod access;
 mod assignments;
+mod audit;
+mod bulk;
 mod properties;
 mod roles;
 mod scopes;
 mod sign_in;
 mod storage;
+mod user_list;

@@ -195,10 +195,10 @@ both_databases!(
         .unwrap();
         let cookie = app.sign_in("eve", "eve's new passphrase").await;
         let response = app
-            .call(
+            .call_json(
                 "/api/audit/list",
                 Some(&cookie),
-                &[("search", ""), ("page", "1")],
+                serde_json::json!({ "filter": {}, "page": 1 }),
             )
             .await;
         assert_eq!(response.status, http::StatusCode::OK);
