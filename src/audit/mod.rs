@@ -11,7 +11,9 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::ui::{encode_query, format_time, ErrorNotice, Page, PageHeader, MAX_SEARCH_CHARS};
+use crate::ui::{
+    encode_query, format_time, ErrorNotice, Page, PageHeader, PagerNav, MAX_SEARCH_CHARS,
+};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
@@ -322,27 +324,17 @@ fn EventTable(page: Page<AuditEvent>, filter: AuditFilter) -> impl IntoView {
         }
     });
     view! {
-        <div class="table-wrap">
-            <table class="data audit">
-                <thead><tr>{AUDIT_COLUMNS.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}</tr></thead>
-                <tbody>
-                    {page.items.into_iter().map(|event| view! { <EventRows event /> }).collect_view()}
-                </tbody>
-            </table>
-            {empty}
-        </div>
-        <nav aria-label="Pagination" class="pager">
-            <span class="pager-status">{status}</span>
-            {match previous {
-                Some(href) => view! { <a class="button" href=href rel="prev">"Previous page"</a> }.into_any(),
-                None => view! { <span class="button" aria-disabled="true">"Previous page"</span> }.into_any(),
-            }}
-            {match next {
-                Some(href) => view! { <a class="button" href=href rel="next">"Next page"</a> }.into_any(),
-                None => view! { <span class="button" aria-disabled="true">"Next page"</span> }.into_any(),
-            }}
-        </nav>
-    }
+            <div class="table-wrap">
+                <table class="data audit">
+                    <thead><tr>{AUDIT_COLUMNS.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}</tr></thead>
+                    <tbody>
+                        {page.items.into_iter().map(|event| view! { <EventRows event /> }).collect_view()}
+                    </tbody>
+                </table>
+                {empty}
+            </div>
+    <PagerNav status previous next />
+        }
 }
 
 /// An event's row and, once expanded, the rows of its per-person events.

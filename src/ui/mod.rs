@@ -594,6 +594,13 @@ fn Pager<T: 'static>(page: Page<T>, search: String) -> impl IntoView {
     let status = format!("{}–{} of {}", page.first_row(), page.last_row(), page.total);
     let previous = (page.page > 1).then(|| link(page.page - 1));
     let next = page.has_next().then(|| link(page.page + 1));
+    view! { <PagerNav status previous next /> }
+}
+
+/// The pager under a list: where the page sits in the whole, and links to its neighbours
+/// (plain links, so they work before hydration; an absent neighbour is a disabled button).
+#[component]
+pub fn PagerNav(status: String, previous: Option<String>, next: Option<String>) -> impl IntoView {
     view! {
         <nav aria-label="Pagination" class="pager">
             <span class="pager-status">{status}</span>

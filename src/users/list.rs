@@ -11,7 +11,7 @@ use super::{browse_users, UserList, UserRow};
 use crate::bulk::dialog::{BulkBar, Chosen};
 use crate::groups::group_options;
 use crate::roles::role_options;
-use crate::ui::{format_time, ErrorNotice, PageHeader, MAX_SEARCH_CHARS, PER_PAGE};
+use crate::ui::{format_time, ErrorNotice, PageHeader, PagerNav, MAX_SEARCH_CHARS, PER_PAGE};
 
 /// The list's state as the URL holds it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -318,39 +318,29 @@ fn UserTable(list: UserList, view_state: Memo<View>, chosen: Chosen) -> impl Int
     });
 
     view! {
-        <p class="list-status" aria-live="polite">
-            <span>{status}</span>
-            {select_all_matching}
-        </p>
-        <div class="table-wrap">
-            <table class="data">
-                <thead>
-                    <tr>
-                        <th class="check-col" scope="col">
-                            <input type="checkbox" aria-label="Select everyone on this page"
-                                disabled=page_len == 0
-                                prop:checked=all_on_page
-                                on:change=toggle_page />
-                        </th>
-                        {COLUMNS.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-            {empty}
-        </div>
-        <nav aria-label="Pagination" class="pager">
-            <span class="pager-status">{range}</span>
-            {match prev {
-                Some(href) => view! { <a class="button" href=href rel="prev">"Previous page"</a> }.into_any(),
-                None => view! { <span class="button" aria-disabled="true">"Previous page"</span> }.into_any(),
-            }}
-            {match next {
-                Some(href) => view! { <a class="button" href=href rel="next">"Next page"</a> }.into_any(),
-                None => view! { <span class="button" aria-disabled="true">"Next page"</span> }.into_any(),
-            }}
-        </nav>
-    }
+            <p class="list-status" aria-live="polite">
+                <span>{status}</span>
+                {select_all_matching}
+            </p>
+            <div class="table-wrap">
+                <table class="data">
+                    <thead>
+                        <tr>
+                            <th class="check-col" scope="col">
+                                <input type="checkbox" aria-label="Select everyone on this page"
+                                    disabled=page_len == 0
+                                    prop:checked=all_on_page
+                                    on:change=toggle_page />
+                            </th>
+                            {COLUMNS.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+                {empty}
+            </div>
+    <PagerNav status=range previous=prev next />
+        }
 }
 
 #[component]
