@@ -11,7 +11,9 @@ use crate::auth::{me, SignInPage};
 use crate::groups::{GroupMembersTab, GroupPage, GroupRolesTab, GroupsPage};
 use crate::roles::{RoleAssignmentsTab, RolePage, RoleScopesTab, RolesPage};
 use crate::scopes::ScopesPage;
-use crate::users::{UserAccessTab, UserGroupsTab, UserPage, UserRolesTab, UsersPage};
+use crate::users::{
+    UserAccessTab, UserGroupsTab, UserPage, UserRolesTab, UserSessionsTab, UsersPage,
+};
 
 /// The first path segments that belong to the signed-in console. A request for one of them
 /// without a valid session is sent to the sign-in page (see `server::middleware`).
@@ -64,6 +66,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("roles") view=UserRolesTab />
                         <Route path=path!("groups") view=UserGroupsTab />
                         <Route path=path!("access") view=UserAccessTab />
+                        <Route path=path!("sessions") view=UserSessionsTab />
                     </ParentRoute>
                     <Route path=path!("roles") view=RolesPage />
                     <ParentRoute path=path!("roles/:id") view=RolePage>

@@ -14,6 +14,7 @@ pub mod error;
 pub mod groups;
 pub mod roles;
 pub mod scopes;
+pub mod sessions;
 pub mod ui;
 pub mod users;
 

@@ -494,6 +494,16 @@ impl Change {
         }
     }
 
+    /// A change that takes effect at once (a session ended, an account disabled): nothing to
+    /// wait for.
+    pub(crate) fn ended(message: String) -> Change {
+        Change {
+            changed: true,
+            message,
+            takes_effect: None,
+        }
+    }
+
     pub(crate) fn changed(message: String, alters_scopes: bool) -> Change {
         Change {
             changed: true,

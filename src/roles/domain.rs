@@ -5,8 +5,7 @@
 use crate::access::domain::{record, Actor, Event};
 use crate::access::{store as access, Change};
 use crate::error::{AppError, AppResult};
-use crate::on_db;
-use crate::storage::{db_error, Tx};
+use crate::storage::Tx;
 
 fn check_name(name: &str) -> AppResult<String> {
     let name = name.trim();
@@ -139,21 +138,8 @@ pub async fn set_scope(
     }
     let scope = scope.trim();
     require_scope(tx, scope).await?;
-    let affected = on_db!(tx, |c| {
-        let sql = if grant {
-            "INSERT INTO role_scopes (role_id, scope) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-        } else {
-            "DELETE FROM role_scopes WHERE role_id = $1 AND scope = $2"
-        };
-        sqlx::query(sql)
-            .bind(&role.id)
-            .bind(scope)
-            .execute(&mut *c)
-            .await
-            .map_err(db_error)?
-            .rows_affected()
-    });
-    if affected == 0 {
+    let changed = super::store::set_scope(tx, &role.id, scope, grant).await?;
+    if !changed {
         return Ok(Change::unchanged(if grant {
             format!(
                 "The role {} already grants {scope}; nothing changed.",
@@ -221,14 +207,7 @@ pub async fn delete(tx: &mut Tx, actor: &Actor, role_id: &str, now: i64) -> AppR
     let holders = super::store::active_holders(tx, &role.id, now).await?;
     let users = access::role_users(tx, &role.id, now).await?.len();
     let groups = access::role_groups(tx, &role.id, now).await?.len();
-    on_db!(tx, |c| {
-        sqlx::query("DELETE FROM roles WHERE id = $1")
-            .bind(&role.id)
-            .execute(&mut *c)
-            .await
-            .map_err(db_error)?
-            .rows_affected()
-    });
+    super::store::delete(tx, &role.id).await?;
     record(
         tx,
         actor,

@@ -177,3 +177,35 @@ pub async fn update(tx: &mut Tx, id: &str, name: &str, description: &str) -> App
     });
     Ok(())
 }
+
+/// Makes the role grant `scope` (or stop granting it); returns whether anything changed.
+pub async fn set_scope(tx: &mut Tx, role_id: &str, scope: &str, grant: bool) -> AppResult<bool> {
+    let sql = if grant {
+        "INSERT INTO role_scopes (role_id, scope) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+    } else {
+        "DELETE FROM role_scopes WHERE role_id = $1 AND scope = $2"
+    };
+    let affected = on_db!(tx, |c| {
+        sqlx::query(sql)
+            .bind(role_id)
+            .bind(scope)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+    });
+    Ok(affected > 0)
+}
+
+/// Deletes a role; its scopes and assignments go with it (foreign keys cascade).
+pub async fn delete(tx: &mut Tx, id: &str) -> AppResult<()> {
+    on_db!(tx, |c| {
+        sqlx::query("DELETE FROM roles WHERE id = $1")
+            .bind(id)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+    });
+    Ok(())
+}

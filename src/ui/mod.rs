@@ -267,6 +267,7 @@ impl Changes {
                         detail: change.takes_effect,
                     }));
                 }
+                Err(error) if error.code == ErrorCode::Unauthenticated => send_to_sign_in(),
                 Err(error) => self.fail(error.message),
             }
         });
@@ -631,9 +632,29 @@ pub fn encode_query(value: &str) -> String {
     out
 }
 
+/// Sends the browser to the sign-in page, to come back here afterwards: what happens when the
+/// session ended while the page was open (signed out elsewhere, revoked by an administrator,
+/// the account disabled). The server refuses the request either way; this only spares the
+/// person a dead page.
+pub fn send_to_sign_in() {
+    #[cfg(feature = "hydrate")]
+    {
+        let location = window().location();
+        let here = format!(
+            "{}{}",
+            location.pathname().unwrap_or_default(),
+            location.search().unwrap_or_default()
+        );
+        let _ = location.set_href(&format!("/sign-in?next={}", encode_query(&here)));
+    }
+}
+
 /// An error in words, with the way forward where there is one.
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    if error.code == ErrorCode::Unauthenticated {
+        Effect::new(move |_| send_to_sign_in());
+    }
     let action = match error.code {
         ErrorCode::Unauthenticated => {
             Some(view! { <a href="/sign-in">"Sign in again"</a> }.into_any())

@@ -12,6 +12,7 @@ use crate::auth::Permission;
 use crate::error::AppError;
 use crate::groups::group_options;
 use crate::roles::role_options;
+use crate::sessions::{list_user_sessions, revoke_all_sessions, revoke_session, set_user_disabled};
 use crate::ui::{
     format_time, time_left, Changes, EndEditor, ErrorNotice, PickOneForm, Tabs, ToastRegion,
 };
@@ -58,6 +59,11 @@ pub fn UserPage() -> impl IntoView {
                                     {a.user.email.clone().map(|e| format!(" · {e}"))}
                                     {format!(" · created {}", format_time(a.user.created_at))}
                                 </p>
+                                {a.caller_permissions.contains(&Permission::UsersWrite).then(|| view! {
+                                    <div class="header-actions">
+                                        <AccountStatus user=a.user.clone() changes=ctx.changes />
+                                    </div>
+                                }.into_any())}
                             </div>
                         }
                             .into_any()
@@ -69,7 +75,7 @@ pub fn UserPage() -> impl IntoView {
         <Tabs
             label="About this user"
             base=Signal::derive(move || format!("/users/{}", id.get()))
-            tabs=&[("roles", "Roles"), ("groups", "Groups"), ("access", "Access")]
+            tabs=&[("roles", "Roles"), ("groups", "Groups"), ("access", "Access"), ("sessions", "Sessions")]
         />
         <ToastRegion toast=ctx.changes.toast />
         <div role="tabpanel" class="tabpanel">
@@ -384,6 +390,172 @@ pub fn UserAccessTab() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+    .into_any()
+}
+
+/// A short name for a browser from its user agent: enough to tell sessions apart.
+fn browser_name(user_agent: &str) -> String {
+    let family = ["Edg/", "Firefox/", "Chrome/", "Safari/", "curl/"]
+        .iter()
+        .find(|marker| user_agent.contains(*marker))
+        .map(|marker| match *marker {
+            "Edg/" => "Edge",
+            "Firefox/" => "Firefox",
+            "Chrome/" => "Chrome",
+            "Safari/" => "Safari",
+            _ => "curl",
+        });
+    let system = ["Windows", "Mac OS X", "Android", "iPhone", "Linux"]
+        .iter()
+        .find(|marker| user_agent.contains(*marker))
+        .map(|marker| match *marker {
+            "Mac OS X" => "macOS",
+            "iPhone" => "iOS",
+            other => other,
+        });
+    match (family, system) {
+        (Some(f), Some(s)) => format!("{f} on {s}"),
+        (Some(f), None) => f.to_string(),
+        _ => user_agent.chars().take(40).collect(),
+    }
+}
+
+/// The person's live console sessions, with "end this one" and "end them all".
+#[component]
+pub fn UserSessionsTab() -> impl IntoView {
+    let Some(ctx) = user_ctx() else {
+        return ().into_any();
+    };
+    let params = leptos_router::hooks::use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let sessions = Resource::new(
+        move || (id.get(), ctx.changes.refresh.get()),
+        |(id, _)| list_user_sessions(id),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading sessions…"</p> }>
+            {move || Suspend::new(async move {
+                let list = match sessions.await {
+                    Ok(list) => list,
+                    Err(error) => return view! { <ErrorNotice error /> }.into_any(),
+                };
+                let user_id = id.get_untracked();
+                let count = list.sessions.len();
+                let revoke_all = (list.can_revoke && count > 0).then(|| {
+                    let user_id = user_id.clone();
+                    view! {
+                        <button type="button" class="button button-danger" disabled=move || ctx.changes.busy.get()
+                            on:click=move |_| ctx.changes.run(revoke_all_sessions(user_id.clone()))>
+                            "Revoke all sessions"
+                        </button>
+                    }
+                });
+                let rows = list.sessions.into_iter().map(|session| {
+                    let current = session.id == list.current_session_id;
+                    let browser = session.user_agent.as_deref().map(browser_name).unwrap_or_else(|| "—".into());
+                    let revoke = (list.can_revoke).then(|| {
+                        let (user_id, session_id) = (user_id.clone(), session.id.clone());
+                        let label = format!("Revoke the session started {}", format_time(session.created_at));
+                        view! {
+                            <button type="button" class="button" aria-label=label disabled=move || ctx.changes.busy.get()
+                                on:click=move |_| ctx.changes.run(revoke_session(user_id.clone(), session_id.clone()))>
+                                "Revoke"
+                            </button>
+                        }
+                    });
+                    view! {
+                        <tr>
+                            <td class="nowrap"><time>{format_time(session.created_at)}</time></td>
+                            <td class="nowrap"><time>{format_time(session.last_seen_at)}</time></td>
+                            <td>
+                                "Console"
+                                {current.then(|| view! { " " <span class="badge badge-builtin">"This session"</span> })}
+                            </td>
+                            <td class="mono">{session.ip_address.unwrap_or_else(|| "—".into())}</td>
+                            <td title=session.user_agent.unwrap_or_default()>{browser}</td>
+                            <td class="nowrap">{time_left(session.idle_expires_at.min(session.absolute_expires_at), list.now)}</td>
+                            <td class="actions">{revoke}</td>
+                        </tr>
+                    }
+                }).collect_view();
+                view! {
+                    <section class="section">
+                        <p class="lead">
+                            {match count {
+                                0 => "No live session: this person is not signed in anywhere.".to_string(),
+                                1 => "1 live session.".to_string(),
+                                n => format!("{n} live sessions."),
+                            }}
+                            " Revoking one ends it at its next request: the person is sent to sign in again."
+                        </p>
+                        {revoke_all}
+                    </section>
+                    {(count > 0).then(|| view! {
+                        <div class="table-wrap">
+                            <table class="data">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Started"</th>
+                                        <th scope="col">"Last used"</th>
+                                        <th scope="col">"Client"</th>
+                                        <th scope="col">"IP address"</th>
+                                        <th scope="col">"Browser"</th>
+                                        <th scope="col">"Ends"</th>
+                                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                    </tr>
+                                </thead>
+                                <tbody>{rows}</tbody>
+                            </table>
+                        </div>
+                    })}
+                }
+                .into_any()
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// Disabling an account after saying what it does, or enabling it again.
+#[component]
+fn AccountStatus(user: crate::users::UserSummary, changes: Changes) -> impl IntoView {
+    let asking = RwSignal::new(false);
+    let user_id = user.id.clone();
+    if user.disabled {
+        return view! {
+            <button type="button" class="button" disabled=move || changes.busy.get()
+                on:click=move |_| changes.run(set_user_disabled(user_id.clone(), false))>
+                "Enable account"
+            </button>
+        }
+        .into_any();
+    }
+    let name = user.display_name.clone();
+    view! {
+        <Show
+            when=move || asking.get()
+            fallback=move || view! {
+                <button type="button" class="button" on:click=move |_| asking.set(true)>"Disable account…"</button>
+            }
+        >
+            <div class="notice notice-error" role="alertdialog" aria-label="Confirm disabling">
+                <p>{format!("{name} will be signed out of every session at once and cannot sign in until the account is enabled again. Their roles, groups and history stay.")}</p>
+                <p class="inline-form">
+                    <button type="button" class="button button-danger" disabled=move || changes.busy.get()
+                        on:click={
+                            let user_id = user_id.clone();
+                            move |_| {
+                                asking.set(false);
+                                changes.run(set_user_disabled(user_id.clone(), true));
+                            }
+                        }>
+                        {format!("Disable {name}")}
+                    </button>
+                    <button type="button" class="button" on:click=move |_| asking.set(false)>"Cancel"</button>
+                </p>
+            </div>
+        </Show>
     }
     .into_any()
 }

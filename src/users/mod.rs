@@ -1,13 +1,15 @@
 //! People: the user list, and (behind `ssr`) creating users.
 
 mod detail;
+#[cfg(feature = "ssr")]
+pub mod domain;
 pub mod filter;
 mod list;
 mod picker;
 #[cfg(feature = "ssr")]
 pub mod store;
 
-pub use detail::{UserAccessTab, UserGroupsTab, UserPage, UserRolesTab};
+pub use detail::{UserAccessTab, UserGroupsTab, UserPage, UserRolesTab, UserSessionsTab};
 pub use list::UsersPage;
 pub use picker::{add_label, PeoplePicker};
 

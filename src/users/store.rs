@@ -356,6 +356,21 @@ pub async fn set_password_hash(tx: &mut Tx, user_id: &str, hash: &str, now: i64)
     Ok(())
 }
 
+/// Disables or enables an account.
+pub async fn set_disabled(tx: &mut Tx, user_id: &str, disabled: bool, now: i64) -> AppResult<()> {
+    on_db!(tx, |c| {
+        sqlx::query("UPDATE users SET disabled = $2, updated_at = $3 WHERE id = $1")
+            .bind(user_id)
+            .bind(disabled)
+            .bind(now)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+    });
+    Ok(())
+}
+
 /// The id of the user with this username (case-insensitive), if any.
 pub async fn id_by_username(tx: &mut Tx, username: &str) -> AppResult<Option<String>> {
     on_db!(tx, |c| {

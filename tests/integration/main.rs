@@ -9,6 +9,7 @@ mod bulk;
 mod properties;
 mod roles;
 mod scopes;
+mod sessions;
 mod sign_in;
 mod storage;
 mod user_list;

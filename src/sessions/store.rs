@@ -1,0 +1,59 @@
+//! The SQL of console sessions as an administrator sees them: the live ones of a user, and
+//! ending them. "Live" is the rule `auth::session::authenticate` applies: not revoked, neither
+//! idle nor absolute expiry passed.
+
+use super::SessionInfo;
+use crate::error::AppResult;
+use crate::on_db;
+use crate::storage::{db_error, Tx};
+
+const LIVE: &str = "revoked_at IS NULL AND idle_expires_at > $2 AND absolute_expires_at > $2";
+
+/// The user's live sessions, most recently used first.
+pub async fn live_for_user(tx: &mut Tx, user_id: &str, now: i64) -> AppResult<Vec<SessionInfo>> {
+    on_db!(tx, |c| {
+        sqlx::query_as(&format!(
+            "SELECT id, created_at, last_seen_at, idle_expires_at, absolute_expires_at,
+                 ip_address, user_agent
+             FROM sessions WHERE user_id = $1 AND {LIVE}
+             ORDER BY last_seen_at DESC, id"
+        ))
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_error)
+    })
+}
+
+/// Ends one live session of the user; returns whether there was one to end.
+pub async fn revoke(tx: &mut Tx, user_id: &str, session_id: &str, now: i64) -> AppResult<bool> {
+    let ended = on_db!(tx, |c| {
+        sqlx::query(&format!(
+            "UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND id = $3 AND {LIVE}"
+        ))
+        .bind(user_id)
+        .bind(now)
+        .bind(session_id)
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?
+        .rows_affected()
+    });
+    Ok(ended > 0)
+}
+
+/// Ends every live session of the user; returns how many there were.
+pub async fn revoke_all(tx: &mut Tx, user_id: &str, now: i64) -> AppResult<u64> {
+    Ok(on_db!(tx, |c| {
+        sqlx::query(&format!(
+            "UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND {LIVE}"
+        ))
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?
+        .rows_affected()
+    }))
+}

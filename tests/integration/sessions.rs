@@ -1,0 +1,230 @@
+//! "No access right now": ending one session or all of a person's, and disabling an account.
+
+use http::StatusCode;
+use serde_json::json;
+
+use crate::both_databases;
+use crate::harness::*;
+
+const ADMIN_ROLE: &str = tessera::roles::ADMINISTRATOR_ROLE_ID;
+
+async fn me(app: &TestApp, cookie: &str) -> StatusCode {
+    app.call("/api/me", Some(cookie), &[]).await.status
+}
+
+async fn sessions_of(app: &TestApp, cookie: &str, user: &str) -> serde_json::Value {
+    let response = app
+        .call("/api/users/sessions", Some(cookie), &[("user_id", user)])
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    response.json()
+}
+
+both_databases!(
+    revoking_ends_one_session_or_all_at_the_next_request,
+    async |app: &TestApp| {
+        let temp = app
+            .add_user("temp", "temp passphrase", &["users:read"])
+            .await;
+        let laptop = app.sign_in("temp", "temp passphrase").await;
+        let phone = app.sign_in("temp", "temp passphrase").await;
+        let admin = app.sign_in_admin().await;
+
+        let listed = sessions_of(app, &admin, &temp).await;
+        let sessions = listed["sessions"].as_array().unwrap();
+        assert_eq!(sessions.len(), 2, "{listed}");
+        assert_eq!(listed["can_revoke"], true);
+        // The newest first; both live.
+        let phone_id = sessions[0]["id"].as_str().unwrap().to_string();
+        let _ = sessions[1]["id"].as_str().unwrap();
+
+        let one = app
+            .call_json(
+                "/api/users/sessions/revoke",
+                Some(&admin),
+                json!({ "user_id": temp, "session_id": phone_id }),
+            )
+            .await;
+        assert_eq!(one.json()["changed"], true, "{}", one.body);
+        let (laptop_status, phone_status) = (me(app, &laptop).await, me(app, &phone).await);
+        assert_eq!(
+            [laptop_status, phone_status]
+                .iter()
+                .filter(|s| **s == StatusCode::UNAUTHORIZED)
+                .count(),
+            1,
+            "exactly one of the two sessions ended"
+        );
+        let again = app
+            .call_json(
+                "/api/users/sessions/revoke",
+                Some(&admin),
+                json!({ "user_id": temp, "session_id": phone_id }),
+            )
+            .await;
+        assert_eq!(again.json()["changed"], false);
+
+        let all = app
+            .call_json(
+                "/api/users/sessions/revoke-all",
+                Some(&admin),
+                json!({ "user_id": temp }),
+            )
+            .await;
+        assert_eq!(
+            all.json()["message"],
+            "Ended 1 session of temp. They are signed out at their next click."
+        );
+        assert_eq!(me(app, &laptop).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(me(app, &phone).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(sessions_of(app, &admin, &temp).await["sessions"], json!([]));
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) FROM audit_events WHERE action IN ('session.revoke', 'session.revoke_all')"
+            )
+            .await,
+            2
+        );
+        // The admin's own session was untouched.
+        assert_eq!(me(app, &admin).await, StatusCode::OK);
+
+        // Ending sessions needs sessions:revoke; seeing them needs users:read.
+        let again = app.sign_in("temp", "temp passphrase").await;
+        let refused = app
+            .call_json(
+                "/api/users/sessions/revoke-all",
+                Some(&again),
+                json!({ "user_id": temp }),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert_eq!(me(app, &again).await, StatusCode::OK);
+        let listed = sessions_of(app, &again, &temp).await;
+        assert_eq!(listed["can_revoke"], false);
+    }
+);
+
+both_databases!(
+    disabling_refuses_sign_in_and_ends_every_session_at_once,
+    async |app: &TestApp| {
+        let temp = app.add_user("temp", "temp passphrase", &[]).await;
+        let cookie = app.sign_in("temp", "temp passphrase").await;
+        let admin = app.sign_in_admin().await;
+        let disabled = app
+            .call_json(
+                "/api/users/disable",
+                Some(&admin),
+                json!({ "user_id": temp, "disabled": true }),
+            )
+            .await;
+        assert_eq!(
+            disabled.json()["message"],
+            "Disabled temp: 1 session ended, and they cannot sign in until enabled.",
+            "{}",
+            disabled.body
+        );
+        assert_eq!(me(app, &cookie).await, StatusCode::UNAUTHORIZED);
+        let refused = app.post_sign_in("temp", "temp passphrase", "/users").await;
+        assert_eq!(refused.set_cookie(), None);
+        assert_eq!(refused.location(), Some("/sign-in?error=1&next=%2Fusers"));
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.disable'")
+                .await,
+            1
+        );
+
+        let enabled = app
+            .call_json(
+                "/api/users/disable",
+                Some(&admin),
+                json!({ "user_id": temp, "disabled": false }),
+            )
+            .await;
+        assert_eq!(enabled.json()["changed"], true, "{}", enabled.body);
+        assert_eq!(
+            me(app, &cookie).await,
+            StatusCode::UNAUTHORIZED,
+            "old sessions stay ended"
+        );
+        let fresh = app.sign_in("temp", "temp passphrase").await;
+        assert_eq!(me(app, &fresh).await, StatusCode::OK);
+    }
+);
+
+both_databases!(
+    the_last_administrator_cannot_be_disabled,
+    async |app: &TestApp| {
+        let admin_id = app.id_of("users", "username", "admin").await;
+        let admin = app.sign_in_admin().await;
+        let own = app
+            .call_json(
+                "/api/users/disable",
+                Some(&admin),
+                json!({ "user_id": admin_id, "disabled": true }),
+            )
+            .await;
+        assert_eq!(own.status, StatusCode::CONFLICT, "{}", own.body);
+
+        // Someone allowed to change users, but no administrator, cannot disable the last one.
+        app.add_user(
+            "helpdesk",
+            "helpdesk passphrase",
+            &["users:read", "users:write"],
+        )
+        .await;
+        let helpdesk = app.sign_in("helpdesk", "helpdesk passphrase").await;
+        let lockout = app
+            .call_json(
+                "/api/users/disable",
+                Some(&helpdesk),
+                json!({ "user_id": admin_id, "disabled": true }),
+            )
+            .await;
+        assert_eq!(lockout.status, StatusCode::CONFLICT, "{}", lockout.body);
+        assert!(lockout.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("no active administrator"));
+        assert_eq!(
+            me(app, &admin).await,
+            StatusCode::OK,
+            "nothing changed, the session lives"
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM users WHERE username = 'admin' AND disabled = FALSE")
+                .await,
+            1
+        );
+
+        // With a second administrator, the first can be disabled.
+        let second = app.add_user("second", "second passphrase", &[]).await;
+        app.call_json(
+            "/api/users/roles/assign",
+            Some(&admin),
+            json!({ "user_id": second, "role_id": ADMIN_ROLE, "expires_at": null }),
+        )
+        .await;
+        let allowed = app
+            .call_json(
+                "/api/users/disable",
+                Some(&helpdesk),
+                json!({ "user_id": admin_id, "disabled": true }),
+            )
+            .await;
+        assert_eq!(allowed.json()["changed"], true, "{}", allowed.body);
+        assert_eq!(me(app, &admin).await, StatusCode::UNAUTHORIZED);
+
+        let no_scope = app
+            .add_user("reader", "reader passphrase", &["users:read"])
+            .await;
+        let reader = app.sign_in("reader", "reader passphrase").await;
+        let refused = app
+            .call_json(
+                "/api/users/disable",
+                Some(&reader),
+                json!({ "user_id": no_scope, "disabled": true }),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    }
+);
