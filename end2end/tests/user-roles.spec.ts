@@ -45,6 +45,10 @@ test.describe('A user’s roles', () => {
     await page.getByRole('button', { name: 'Remove role Operator' }).click();
     await expect(page.getByRole('status')).toContainText('Removed the role Operator from Grace Lindqvist');
     await expect(page.getByRole('button', { name: 'Remove role Operator' })).toHaveCount(0);
+
+    // Taking access away offers to sign the person out now; Grace has no session to end.
+    await page.getByRole('button', { name: 'Sign Grace Lindqvist out now' }).click();
+    await expect(page.getByRole('status')).toContainText('Grace Lindqvist has no live session; nothing changed.');
   });
 
   test('the access tab says why a person holds each scope', async ({ page }) => {

@@ -206,7 +206,8 @@ pub async fn unassign_user_role(
     Ok(Change::changed(
         format!("Removed the role {} from {}.", role.name, user.display_name),
         true,
-    ))
+    )
+    .offering_sign_out(&user))
 }
 
 /// Adds users to a group (or changes the end of their membership).
@@ -328,7 +329,8 @@ pub async fn remove_member(
     Ok(Change::changed(
         format!("Removed {} from {}.", user.display_name, group.name),
         true,
-    ))
+    )
+    .offering_sign_out(&user))
 }
 
 /// Gives several people a role directly, from the role's side. One event per person who
@@ -491,7 +493,17 @@ impl Change {
             changed: false,
             message,
             takes_effect: None,
+            sign_out: None,
         }
+    }
+
+    /// Offers to sign `user` out now: for changes that took access away from them.
+    pub(crate) fn offering_sign_out(mut self, user: &crate::users::UserSummary) -> Change {
+        self.sign_out = Some(super::SignOutOffer {
+            user_id: user.id.clone(),
+            display_name: user.display_name.clone(),
+        });
+        self
     }
 
     /// A change that takes effect at once (a session ended, an account disabled): nothing to
@@ -501,6 +513,7 @@ impl Change {
             changed: true,
             message,
             takes_effect: None,
+            sign_out: None,
         }
     }
 
@@ -509,6 +522,7 @@ impl Change {
             changed: true,
             message,
             takes_effect: alters_scopes.then(|| TAKES_EFFECT.to_string()),
+            sign_out: None,
         }
     }
 }

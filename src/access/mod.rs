@@ -166,6 +166,17 @@ pub struct Change {
     pub message: String,
     /// When the change reaches the person's tokens, for changes that alter scopes.
     pub takes_effect: Option<String>,
+    /// For a change that took something away from one person: who, so the page can offer to
+    /// sign them out now rather than at their next token.
+    #[serde(default)]
+    pub sign_out: Option<SignOutOffer>,
+}
+
+/// "Sign them out now", offered after a change took access away from one person.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignOutOffer {
+    pub user_id: String,
+    pub display_name: String,
 }
 
 /// Explains effective scopes: for each scope of `role_scopes` (`(role_id, scope)`), every path

@@ -225,6 +225,8 @@ pub struct Toast {
     pub ok: bool,
     pub message: String,
     pub detail: Option<String>,
+    /// Offers "Sign NAME out now" after a change took access away from one person.
+    pub sign_out: Option<crate::access::SignOutOffer>,
 }
 
 /// Runs changes from a page: one at a time, each reported in a toast, the page's data reloaded
@@ -265,6 +267,7 @@ impl Changes {
                         ok: true,
                         message: change.message,
                         detail: change.takes_effect,
+                        sign_out: change.sign_out,
                     }));
                 }
                 Err(error) if error.code == ErrorCode::Unauthenticated => send_to_sign_in(),
@@ -279,6 +282,7 @@ impl Changes {
             ok: false,
             message: message.into(),
             detail: None,
+            sign_out: None,
         }));
     }
 }
@@ -382,6 +386,28 @@ where
     }
 }
 
+/// Ends every session of a person at once (the toast's offer after a change took access away)
+/// and reports how it went in the same toast.
+fn sign_out_now(toast: RwSignal<Option<Toast>>, user_id: String) {
+    leptos::task::spawn_local(async move {
+        let outcome = crate::sessions::revoke_all_sessions(user_id).await;
+        toast.set(Some(match outcome {
+            Ok(change) => Toast {
+                ok: true,
+                message: change.message,
+                detail: None,
+                sign_out: None,
+            },
+            Err(error) => Toast {
+                ok: false,
+                message: error.message,
+                detail: None,
+                sign_out: None,
+            },
+        }));
+    });
+}
+
 #[component]
 pub fn ToastRegion(toast: RwSignal<Option<Toast>>) -> impl IntoView {
     view! {
@@ -394,6 +420,17 @@ pub fn ToastRegion(toast: RwSignal<Option<Toast>>) -> impl IntoView {
                             <div class=if t.ok { "toast" } else { "toast toast-error" }>
                                 <p>{t.message}</p>
                                 {t.detail.map(|d| view! { <p class="muted small">{d}</p> })}
+                                {t.sign_out.map(|offer| {
+                                    let label = format!("Sign {} out now", offer.display_name);
+                                    view! {
+                                        <p>
+                                            <button type="button" class="button toast-action"
+                                                on:click=move |_| sign_out_now(toast, offer.user_id.clone())>
+                                                {label}
+                                            </button>
+                                        </p>
+                                    }
+                                })}
                                 <button
                                     type="button"
                                     class="button button-quiet"

@@ -228,3 +228,44 @@ both_databases!(
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
     }
 );
+
+both_databases!(
+    taking_access_away_offers_to_sign_the_person_out_now,
+    async |app: &TestApp| {
+        let temp = app
+            .add_user("temp", "temp passphrase", &["users:read"])
+            .await;
+        let cookie = app.sign_in("temp", "temp passphrase").await;
+        let admin = app.sign_in_admin().await;
+        let group = app.id_of("access_groups", "name", "temp group").await;
+        let removed = app
+            .call_json(
+                "/api/groups/members/remove",
+                Some(&admin),
+                json!({ "group_id": group, "user_id": temp }),
+            )
+            .await
+            .json();
+        assert_eq!(removed["sign_out"]["user_id"], temp.as_str(), "{removed}");
+        // The offer, taken: the person's console session ends now, not at their next token.
+        app.call_json(
+            "/api/users/sessions/revoke-all",
+            Some(&admin),
+            json!({ "user_id": temp }),
+        )
+        .await;
+        assert_eq!(me(app, &cookie).await, StatusCode::UNAUTHORIZED);
+        let added = app
+            .call_json(
+                "/api/groups/members/add",
+                Some(&admin),
+                json!({ "group_id": group, "user_ids": [temp], "expires_at": null }),
+            )
+            .await
+            .json();
+        assert!(
+            added["sign_out"].is_null(),
+            "giving access offers no sign-out"
+        );
+    }
+);
