@@ -48,6 +48,31 @@ for (const scheme of ['light', 'dark']) {
       }
       await page.screenshot({ path: `${out}/${name}.png` });
     }
+
+    // A bulk change: filter, pick a range, preview, confirm, then find it in the audit log.
+    // Run this against a scratch database: it changes the demo data.
+    await page.goto(`${base}/users`);
+    await page.locator('html[data-hydrated="true"]').waitFor();
+    await page.getByLabel('Group', { exact: true }).selectOption({ label: 'Engineering' });
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('10 users match').waitFor();
+    const rows = page.locator('table.data tbody tr');
+    await rows.nth(0).getByRole('checkbox').click();
+    await rows.nth(3).getByRole('checkbox').click({ modifiers: ['Shift'] });
+    const bar = page.getByRole('region', { name: 'Bulk actions' });
+    await bar.getByLabel('Which role').selectOption({ label: 'Operator' });
+    await page.screenshot({ path: `${out}/users-selected.png` });
+    await bar.getByRole('button', { name: 'Preview…' }).click();
+    await page.getByRole('button', { name: 'Add Operator to 4 people' }).waitFor();
+    await page.screenshot({ path: `${out}/bulk-preview.png` });
+    await page.getByRole('button', { name: 'Add Operator to 4 people' }).click();
+    await page.getByRole('dialog', { name: 'Done' }).waitFor();
+    await page.screenshot({ path: `${out}/bulk-result.png` });
+    await page.getByRole('link', { name: /in the audit log/ }).click();
+    await page.locator('html[data-hydrated="true"]').waitFor();
+    await page.getByRole('button', { name: 'Show the 4 people changed' }).click();
+    await page.locator('.child-events li').first().waitFor();
+    await page.screenshot({ path: `${out}/audit-bulk.png` });
   }
   await page.close();
 }
