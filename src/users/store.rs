@@ -41,15 +41,45 @@ pub async fn list(tx: &mut Tx, query: &ListQuery) -> AppResult<Page<UserSummary>
     })
 }
 
-/// The `WHERE` condition (on `users u`) that selects the people a filter names, adding its
-/// parameters to `sql`. Each filter is a condition an index answers: the name indexes for the
-/// text, the membership and assignment indexes for group and role.
-pub fn filter_sql(sql: &mut Sql, filter: &UserFilter, now: i64) -> AppResult<String> {
+/// A filter as SQL: conditions on the user row itself, and sets of user ids (members of a
+/// group, holders of a role) the user must be in.
+struct FilterParts {
+    on_row: Vec<String>,
+    id_sets: Vec<String>,
+}
+
+impl FilterParts {
+    fn condition(&self) -> String {
+        let mut all = self.on_row.clone();
+        all.extend(self.id_sets.iter().map(|set| format!("u.id IN ({set})")));
+        if all.is_empty() {
+            "TRUE".into()
+        } else {
+            all.join(" AND ")
+        }
+    }
+
+    /// How many users match, counted the cheapest way the filter allows: the kept counter for
+    /// everyone, the id set alone for one group or one role (memberships and assignments only
+    /// name existing users), else the users themselves.
+    fn count_sql(&self) -> String {
+        match (self.on_row.is_empty(), self.id_sets.as_slice()) {
+            (true, []) => "SELECT value FROM counters WHERE name = 'users'".into(),
+            (true, [set]) => format!("SELECT COUNT(*) FROM ({set}) matching"),
+            _ => format!("SELECT COUNT(*) FROM users u WHERE {}", self.condition()),
+        }
+    }
+}
+
+fn filter_parts(sql: &mut Sql, filter: &UserFilter, now: i64) -> AppResult<FilterParts> {
     let filter = filter.cleaned();
-    let mut conditions = Vec::new();
+    let mut parts = FilterParts {
+        on_row: Vec::new(),
+        id_sets: Vec::new(),
+    };
     if !filter.q.is_empty() {
         let pattern = sql.text(ListQuery::new(&filter.q, 1).like_pattern());
-        conditions.push(format!(
+        parts.on_row.push(format!(
             "(lower(u.username) LIKE {pattern} ESCAPE '\\' OR lower(u.display_name) LIKE {pattern} ESCAPE '\\'
               OR lower(coalesce(u.email, '')) LIKE {pattern} ESCAPE '\\')"
         ));
@@ -57,9 +87,9 @@ pub fn filter_sql(sql: &mut Sql, filter: &UserFilter, now: i64) -> AppResult<Str
     if !filter.group.is_empty() {
         let group = sql.text(parse_id("group", &filter.group)?);
         let now = sql.int(now);
-        conditions.push(format!(
-            "u.id IN (SELECT gm.user_id FROM group_members gm WHERE gm.group_id = {group}
-                 AND (gm.expires_at IS NULL OR gm.expires_at > {now}))"
+        parts.id_sets.push(format!(
+            "SELECT gm.user_id FROM group_members gm WHERE gm.group_id = {group}
+                 AND (gm.expires_at IS NULL OR gm.expires_at > {now})"
         ));
     }
     if !filter.role.is_empty() {
@@ -69,28 +99,31 @@ pub fn filter_sql(sql: &mut Sql, filter: &UserFilter, now: i64) -> AppResult<Str
             "SELECT ur.user_id FROM user_roles ur WHERE ur.role_id = {role}
                  AND (ur.expires_at IS NULL OR ur.expires_at > {now})"
         );
-        conditions.push(match filter.via {
-            RoleVia::Direct => format!("u.id IN ({direct})"),
+        parts.id_sets.push(match filter.via {
+            RoleVia::Direct => direct,
             RoleVia::Effective => format!(
-                "u.id IN ({direct}
-                     UNION SELECT gm.user_id FROM group_roles gr
-                     JOIN group_members gm ON gm.group_id = gr.group_id
-                     WHERE gr.role_id = {role}
-                       AND (gr.expires_at IS NULL OR gr.expires_at > {now})
-                       AND (gm.expires_at IS NULL OR gm.expires_at > {now}))"
+                "{direct}
+                 UNION SELECT gm.user_id FROM group_roles gr
+                 JOIN group_members gm ON gm.group_id = gr.group_id
+                 WHERE gr.role_id = {role}
+                   AND (gr.expires_at IS NULL OR gr.expires_at > {now})
+                   AND (gm.expires_at IS NULL OR gm.expires_at > {now})"
             ),
         });
     }
     match filter.status {
         Status::Any => {}
-        Status::Active => conditions.push("u.disabled = FALSE".into()),
-        Status::Disabled => conditions.push("u.disabled = TRUE".into()),
+        Status::Active => parts.on_row.push("u.disabled = FALSE".into()),
+        Status::Disabled => parts.on_row.push("u.disabled = TRUE".into()),
     }
-    Ok(if conditions.is_empty() {
-        "TRUE".into()
-    } else {
-        conditions.join(" AND ")
-    })
+    Ok(parts)
+}
+
+/// The `WHERE` condition (on `users u`) that selects the people a filter names, adding its
+/// parameters to `sql`. Each filter is a condition an index answers: the name indexes for the
+/// text, the membership and assignment indexes for group and role.
+pub fn filter_sql(sql: &mut Sql, filter: &UserFilter, now: i64) -> AppResult<String> {
+    Ok(filter_parts(sql, filter, now)?.condition())
 }
 
 /// How a sort orders rows, and how a position in it is written down.
@@ -150,9 +183,15 @@ pub async fn browse(
     now: i64,
 ) -> AppResult<UserList> {
     let mut sql = Sql::default();
-    let condition = filter_sql(&mut sql, filter, now)?;
-    let count_sql = format!("SELECT COUNT(*) FROM users u WHERE {condition}");
-    let count_binds = sql.binds.clone();
+    let parts = filter_parts(&mut sql, filter, now)?;
+    let condition = parts.condition();
+    let count_sql = parts.count_sql();
+    // The counter takes no parameter; the other counts take the filter's.
+    let count_binds = if count_sql.contains('$') {
+        sql.binds.clone()
+    } else {
+        Vec::new()
+    };
 
     let order = order(sort);
     let backwards = !position.before.is_empty();
