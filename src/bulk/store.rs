@@ -55,7 +55,7 @@ fn target_sql(tx: &Tx, sql: &mut Sql, selection: &Selection, now: i64) -> AppRes
             ))
         }
         Selection::Matching { filter } => {
-            let condition = crate::users::store::filter_sql(sql, filter, now)?;
+            let condition = crate::users::store::filter_sql(tx, sql, filter, now)?;
             Ok(format!("SELECT u.id FROM users u WHERE {condition}"))
         }
     }

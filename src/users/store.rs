@@ -71,18 +71,30 @@ impl FilterParts {
     }
 }
 
-fn filter_parts(sql: &mut Sql, filter: &UserFilter, now: i64) -> AppResult<FilterParts> {
+fn filter_parts(tx: &Tx, sql: &mut Sql, filter: &UserFilter, now: i64) -> AppResult<FilterParts> {
     let filter = filter.cleaned();
     let mut parts = FilterParts {
         on_row: Vec::new(),
         id_sets: Vec::new(),
     };
     if !filter.q.is_empty() {
-        let pattern = sql.text(ListQuery::new(&filter.q, 1).like_pattern());
-        parts.on_row.push(format!(
-            "(lower(u.username) LIKE {pattern} ESCAPE '\\' OR lower(u.display_name) LIKE {pattern} ESCAPE '\\'
-              OR lower(coalesce(u.email, '')) LIKE {pattern} ESCAPE '\\')"
-        ));
+        if !tx.is_postgres() && filter.q.chars().count() >= 3 {
+            // SQLite's trigram index finds a text of three characters or more anywhere in the
+            // three fields; the search is one quoted phrase, quotes doubled.
+            let phrase = sql.text(format!("\"{}\"", filter.q.replace('"', "\"\"")));
+            parts.id_sets.push(format!(
+                "SELECT m.user_id FROM users_search_ids m WHERE m.doc IN
+                     (SELECT rowid FROM users_search WHERE users_search MATCH {phrase})"
+            ));
+        } else {
+            // PostgreSQL's trigram indexes answer this directly; on SQLite, one or two
+            // characters read the rows.
+            let pattern = sql.text(ListQuery::new(&filter.q, 1).like_pattern());
+            parts.on_row.push(format!(
+                "(lower(u.username) LIKE {pattern} ESCAPE '\\' OR lower(u.display_name) LIKE {pattern} ESCAPE '\\'
+                  OR lower(coalesce(u.email, '')) LIKE {pattern} ESCAPE '\\')"
+            ));
+        }
     }
     if !filter.group.is_empty() {
         let group = sql.text(parse_id("group", &filter.group)?);
@@ -122,8 +134,8 @@ fn filter_parts(sql: &mut Sql, filter: &UserFilter, now: i64) -> AppResult<Filte
 /// The `WHERE` condition (on `users u`) that selects the people a filter names, adding its
 /// parameters to `sql`. Each filter is a condition an index answers: the name indexes for the
 /// text, the membership and assignment indexes for group and role.
-pub fn filter_sql(sql: &mut Sql, filter: &UserFilter, now: i64) -> AppResult<String> {
-    Ok(filter_parts(sql, filter, now)?.condition())
+pub fn filter_sql(tx: &Tx, sql: &mut Sql, filter: &UserFilter, now: i64) -> AppResult<String> {
+    Ok(filter_parts(tx, sql, filter, now)?.condition())
 }
 
 /// How a sort orders rows, and how a position in it is written down.
@@ -183,7 +195,7 @@ pub async fn browse(
     now: i64,
 ) -> AppResult<UserList> {
     let mut sql = Sql::default();
-    let parts = filter_parts(&mut sql, filter, now)?;
+    let parts = filter_parts(tx, &mut sql, filter, now)?;
     let condition = parts.condition();
     let count_sql = parts.count_sql();
     // The counter takes no parameter; the other counts take the filter's.

@@ -130,6 +130,32 @@ both_databases!(filters_combine_and_sorts_order, async |app: &TestApp| {
 
     let text = browse(app, &cookie, json!({ "q": "ADMIN" }), "name", json!({})).await;
     assert_eq!(names(&text), ["admin"]);
+    // Any part of the username, display name or email; short texts too; quotes are text.
+    let part = browse(app, &cookie, json!({ "q": "ample.co" }), "name", json!({})).await;
+    assert_eq!(part["total"], 40, "every demo email: {part}");
+    let short = browse(app, &cookie, json!({ "q": "ng" }), "name", json!({})).await;
+    assert!(short["total"].as_i64().unwrap() > 0, "{short}");
+    let quoted = browse(
+        app,
+        &cookie,
+        json!({ "q": "a\" OR \"b" }),
+        "name",
+        json!({}),
+    )
+    .await;
+    assert_eq!(quoted["total"], 0);
+    // A renamed person is found by the new name only.
+    let admin_id = app.id_of("users", "username", "admin").await;
+    app.exec(
+        "UPDATE users SET display_name = 'Zebedee Quartermaine' WHERE id = $1",
+        &admin_id,
+    )
+    .await
+    .unwrap();
+    let renamed = browse(app, &cookie, json!({ "q": "quarterm" }), "name", json!({})).await;
+    assert_eq!(names(&renamed), ["admin"]);
+    let old_name = browse(app, &cookie, json!({ "q": "ada admin" }), "name", json!({})).await;
+    assert_eq!(old_name["total"], 0);
 
     let newest = browse(app, &cookie, json!({}), "newest", json!({})).await;
     assert_eq!(
