@@ -99,9 +99,12 @@ fn filter_parts(tx: &Tx, sql: &mut Sql, filter: &UserFilter, now: i64) -> AppRes
     if !filter.group.is_empty() {
         let group = sql.text(parse_id("group", &filter.group)?);
         let now = sql.int(now);
+        // GROUP BY, though the ids are unique already: it makes PostgreSQL plan the set on its
+        // own and look its few thousand people up, where it would otherwise walk the name
+        // index through a million (115 ms against 20 ms at a million users).
         parts.id_sets.push(format!(
             "SELECT gm.user_id FROM group_members gm WHERE gm.group_id = {group}
-                 AND (gm.expires_at IS NULL OR gm.expires_at > {now})"
+                 AND (gm.expires_at IS NULL OR gm.expires_at > {now}) GROUP BY gm.user_id"
         ));
     }
     if !filter.role.is_empty() {
@@ -112,7 +115,7 @@ fn filter_parts(tx: &Tx, sql: &mut Sql, filter: &UserFilter, now: i64) -> AppRes
                  AND (ur.expires_at IS NULL OR ur.expires_at > {now})"
         );
         parts.id_sets.push(match filter.via {
-            RoleVia::Direct => direct,
+            RoleVia::Direct => format!("{direct} GROUP BY ur.user_id"),
             RoleVia::Effective => format!(
                 "{direct}
                  UNION SELECT gm.user_id FROM group_roles gr
