@@ -160,7 +160,8 @@ async fn serve(args: ServeArgs) -> Result<(), AppError> {
 
 /// Records lapsed assignments in the audit log soon after they end. They stop counting at
 /// their end whatever this does; this only keeps the log and the tables tidy. With several
-/// instances each sweeps, and the transaction makes a lapse recorded once.
+/// instances each sweeps; each records only the lapses its own DELETE removed, so a lapse is
+/// recorded once.
 async fn sweep_lapses(db: Db, clock: Clock) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

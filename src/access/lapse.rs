@@ -64,7 +64,15 @@ pub async fn sweep(tx: &mut Tx, now: i64) -> AppResult<usize> {
         if lapsed.is_empty() {
             continue;
         }
-        store::delete_lapsed(tx, kind.link, now).await?;
+        let deleted: std::collections::BTreeSet<(String, String)> =
+            store::delete_lapsed(tx, kind.link, now)
+                .await?
+                .into_iter()
+                .collect();
+        let lapsed: Vec<Lapsed> = lapsed
+            .into_iter()
+            .filter(|row| deleted.contains(&(row.left_id.clone(), row.right_id.clone())))
+            .collect();
         for row in &lapsed {
             let (target_id, target_name) = if kind.target.1 {
                 (&row.left_id, &row.left_name)

@@ -452,7 +452,8 @@ const LAPSED_SQL: [(&str, &str); 3] = [
                  JOIN roles r ON r.id = ur.role_id
                  WHERE ur.expires_at IS NOT NULL AND ur.expires_at <= $1
                  ORDER BY ur.expires_at, ur.user_id, ur.role_id",
-        "DELETE FROM user_roles WHERE expires_at IS NOT NULL AND expires_at <= $1",
+        "DELETE FROM user_roles WHERE expires_at IS NOT NULL AND expires_at <= $1
+         RETURNING user_id, role_id",
     ),
     (
         "SELECT gm.group_id AS left_id, g.name AS left_name,
@@ -462,7 +463,8 @@ const LAPSED_SQL: [(&str, &str); 3] = [
                  JOIN users u ON u.id = gm.user_id
                  WHERE gm.expires_at IS NOT NULL AND gm.expires_at <= $1
                  ORDER BY gm.expires_at, gm.group_id, gm.user_id",
-        "DELETE FROM group_members WHERE expires_at IS NOT NULL AND expires_at <= $1",
+        "DELETE FROM group_members WHERE expires_at IS NOT NULL AND expires_at <= $1
+         RETURNING group_id, user_id",
     ),
     (
         "SELECT gr.group_id AS left_id, g.name AS left_name,
@@ -472,7 +474,8 @@ const LAPSED_SQL: [(&str, &str); 3] = [
                  JOIN roles r ON r.id = gr.role_id
                  WHERE gr.expires_at IS NOT NULL AND gr.expires_at <= $1
                  ORDER BY gr.expires_at, gr.group_id, gr.role_id",
-        "DELETE FROM group_roles WHERE expires_at IS NOT NULL AND expires_at <= $1",
+        "DELETE FROM group_roles WHERE expires_at IS NOT NULL AND expires_at <= $1
+         RETURNING group_id, role_id",
     ),
 ];
 
@@ -497,15 +500,16 @@ pub async fn lapsed(tx: &mut Tx, link: Link, now: i64) -> AppResult<Vec<Lapsed>>
     })
 }
 
-/// Deletes the rows of `link` whose end is at or before `now`.
-pub async fn delete_lapsed(tx: &mut Tx, link: Link, now: i64) -> AppResult<u64> {
+/// Deletes the rows of `link` whose end is at or before `now`; returns the `(left, right)` keys
+/// of the rows this statement deleted. Another instance sweeping at the same moment may have
+/// deleted some first: only what this one deleted is its to record.
+pub async fn delete_lapsed(tx: &mut Tx, link: Link, now: i64) -> AppResult<Vec<(String, String)>> {
     let (_, delete) = LAPSED_SQL[lapse_index(link)];
-    Ok(on_db!(tx, |c| {
-        sqlx::query(delete)
+    on_db!(tx, |c| {
+        sqlx::query_as(delete)
             .bind(now)
-            .execute(&mut *c)
+            .fetch_all(&mut *c)
             .await
-            .map_err(db_error)?
-            .rows_affected()
-    }))
+            .map_err(db_error)
+    })
 }

@@ -717,3 +717,31 @@ both_databases!(
         assert_eq!(detail["users"].as_array().unwrap().len(), 5);
     }
 );
+
+both_databases!(
+    concurrent_sweeps_record_each_lapse_once,
+    async |app: &TestApp| {
+        tessera::setup::seed_demo(&app.db, T0).await.unwrap();
+        let cookie = app.sign_in_admin().await;
+        let viewer = app.id_of("roles", "name", "Viewer").await;
+        let people: Vec<String> =
+            futures::future::join_all((0..30).map(|i| crate::user_list::demo_user(app, i))).await;
+        let assigned = app
+            .call_json(
+                "/api/roles/users/assign",
+                Some(&cookie),
+                json!({ "role_id": viewer, "user_ids": people, "expires_at": T0 + 60 }),
+            )
+            .await;
+        assert_eq!(assigned.json()["changed"], true, "{}", assigned.body);
+        let sweep = |db: tessera::storage::Db| async move {
+            db.write(|tx| Box::pin(tessera::access::lapse::sweep(tx, T0 + 120)))
+                .await
+                .unwrap()
+        };
+        // Two instances sweeping at the same moment: between them, each lapse once.
+        let (a, b) = tokio::join!(sweep(app.db.clone()), sweep(app.db.clone()));
+        assert_eq!(a + b, 30, "{a} + {b}");
+        assert_eq!(events(app, "user.role.lapse").await, 30);
+    }
+);
