@@ -13,10 +13,9 @@ use crate::auth::Permission;
 use crate::error::AppError;
 use crate::roles::role_options;
 use crate::ui::{
-    format_time, parse_end_input, time_left, Changes, EndEditor, ErrorNotice, PickOneForm, Tabs,
-    ToastRegion,
+    format_time, time_left, Changes, EndEditor, ErrorNotice, PickOneForm, Tabs, ToastRegion,
 };
-use crate::users::{add_label, PeoplePicker};
+use crate::users::AddPeopleForm;
 
 #[derive(Clone, Copy)]
 struct GroupCtx {
@@ -131,39 +130,11 @@ pub fn GroupMembersTab() -> impl IntoView {
                 };
                 let adder = can_write.then(|| {
                     let group_id = group_id.clone();
-                    let member_ids = member_ids.clone();
                     view! {
-                        <form class="adder" on:submit=move |ev| {
-                            ev.prevent_default();
-                            let ids: Vec<String> = picked.get_untracked().into_iter().map(|(id, _)| id).collect();
-                            if ids.is_empty() {
-                                ctx.changes.fail("Choose at least one person to add.");
-                                return;
-                            }
-                            match parse_end_input(&ends.get_untracked()) {
-                                Ok(expires_at) => {
-                                    picked.set(Vec::new());
-                                    ctx.changes.run(add_group_members(group_id.clone(), ids, expires_at));
-                                }
-                                Err(message) => ctx.changes.fail(message),
-                            }
-                        }>
-                            <h2>"Add members"</h2>
-                            <PeoplePicker
-                                input_id="find-people"
-                                label="Find people to add"
-                                picked
-                                excluded=member_ids.clone()
-                                excluded_reason="already a member"
-                            />
-                            <div class="inline-form">
-                                <label for="members-end">"Ends (UTC, optional)"</label>
-                                <input id="members-end" type="datetime-local" on:input=move |ev| ends.set(event_target_value(&ev)) />
-                                <button type="submit" class="button button-primary" disabled=move || ctx.changes.busy.get()>
-                                    {move || add_label(picked.with(Vec::len))}
-                                </button>
-                            </div>
-                        </form>
+                        <AddPeopleForm id="find-people" label="Find people to add" heading="Add members"
+                            picked ends excluded=member_ids.clone() excluded_reason="already a member"
+                            changes=ctx.changes
+                            on_add=move |ids, expires_at| ctx.changes.run(add_group_members(group_id.clone(), ids, expires_at)) />
                     }
                 });
                 view! {

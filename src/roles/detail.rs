@@ -15,10 +15,9 @@ use crate::groups::group_options;
 use crate::roles::{delete_role, set_role_scope, update_role};
 use crate::scopes::scope_options;
 use crate::ui::{
-    format_time, parse_end_input, time_left, Changes, EndEditor, ErrorNotice, PickOneForm, Tabs,
-    ToastRegion,
+    format_time, time_left, Changes, EndEditor, ErrorNotice, PickOneForm, Tabs, ToastRegion,
 };
-use crate::users::{add_label, PeoplePicker};
+use crate::users::AddPeopleForm;
 
 #[derive(Clone, Copy)]
 struct RoleCtx {
@@ -194,31 +193,10 @@ pub fn RoleAssignmentsTab() -> impl IntoView {
                 let add_users = can_write.then(|| {
                     let role_id = role_id.clone();
                     view! {
-                        <form class="adder" on:submit=move |ev| {
-                            ev.prevent_default();
-                            let ids: Vec<String> = picked.get_untracked().into_iter().map(|(id, _)| id).collect();
-                            if ids.is_empty() {
-                                ctx.changes.fail("Choose at least one person.");
-                                return;
-                            }
-                            match parse_end_input(&user_ends.get_untracked()) {
-                                Ok(expires_at) => {
-                                    picked.set(Vec::new());
-                                    ctx.changes.run(assign_role_to_users(role_id.clone(), ids, expires_at));
-                                }
-                                Err(message) => ctx.changes.fail(message),
-                            }
-                        }>
-                            <PeoplePicker input_id="role-find-people" label="Find people to give this role" picked
-                                excluded=holder_ids.clone() excluded_reason="already holds it directly" />
-                            <div class="inline-form">
-                                <label for="role-users-end">"Ends (UTC, optional)"</label>
-                                <input id="role-users-end" type="datetime-local" on:input=move |ev| user_ends.set(event_target_value(&ev)) />
-                                <button type="submit" class="button button-primary" disabled=move || ctx.changes.busy.get()>
-                                    {move || add_label(picked.with(Vec::len))}
-                                </button>
-                            </div>
-                        </form>
+                        <AddPeopleForm id="role-find-people" label="Find people to give this role"
+                            picked ends=user_ends excluded=holder_ids.clone()
+                            excluded_reason="already holds it directly" changes=ctx.changes
+                            on_add=move |ids, expires_at| ctx.changes.run(assign_role_to_users(role_id.clone(), ids, expires_at)) />
                     }
                 });
                 let add_group = if can_write {

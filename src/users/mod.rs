@@ -11,7 +11,7 @@ pub mod store;
 
 pub use detail::{UserAccessTab, UserGroupsTab, UserPage, UserRolesTab, UserSessionsTab};
 pub use list::UsersPage;
-pub use picker::{add_label, PeoplePicker};
+pub use picker::{add_label, AddPeopleForm, PeoplePicker};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

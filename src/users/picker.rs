@@ -101,6 +101,58 @@ pub fn PeoplePicker(
     }
 }
 
+/// Adding several people at once, optionally until an end: the people picker, the end time and
+/// a button that counts the picks. `on_add` receives the picked ids and the end; the picks are
+/// cleared once it is called. The signals live with the page, so picks survive a reload of its
+/// data.
+#[component]
+pub fn AddPeopleForm<F>(
+    /// Prefix of the form's element ids.
+    id: &'static str,
+    label: &'static str,
+    picked: RwSignal<Vec<(String, String)>>,
+    ends: RwSignal<String>,
+    excluded: Vec<String>,
+    excluded_reason: &'static str,
+    changes: crate::ui::Changes,
+    on_add: F,
+    /// A heading above the form, when the section has none.
+    #[prop(optional)]
+    heading: Option<&'static str>,
+) -> impl IntoView
+where
+    F: Fn(Vec<String>, Option<i64>) + 'static,
+{
+    let end_id = format!("{id}-end");
+    view! {
+        <form class="adder" on:submit=move |ev| {
+            ev.prevent_default();
+            let ids: Vec<String> = picked.get_untracked().into_iter().map(|(id, _)| id).collect();
+            if ids.is_empty() {
+                changes.fail("Choose at least one person.");
+                return;
+            }
+            match crate::ui::parse_end_input(&ends.get_untracked()) {
+                Ok(expires_at) => {
+                    picked.set(Vec::new());
+                    on_add(ids, expires_at);
+                }
+                Err(message) => changes.fail(message),
+            }
+        }>
+            {heading.map(|h| view! { <h2>{h}</h2> })}
+            <PeoplePicker input_id=id label picked excluded excluded_reason />
+            <div class="inline-form">
+                <label for=end_id.clone()>"Ends (UTC, optional)"</label>
+                <input id=end_id type="datetime-local" on:input=move |ev| ends.set(event_target_value(&ev)) />
+                <button type="submit" class="button button-primary" disabled=move || changes.busy.get()>
+                    {move || add_label(picked.with(Vec::len))}
+                </button>
+            </div>
+        </form>
+    }
+}
+
 /// "Add 3 people" for a button that acts on the picks.
 pub fn add_label(count: usize) -> String {
     match count {
