@@ -9,6 +9,7 @@ use leptos_router::path;
 use crate::audit::AuditPage;
 use crate::auth::{me, SignInPage};
 use crate::groups::{GroupMembersTab, GroupPage, GroupRolesTab, GroupsPage};
+use crate::oauth::{ApplicationPage, ApplicationsPage};
 use crate::roles::{RoleAssignmentsTab, RolePage, RoleScopesTab, RolesPage};
 use crate::scopes::ScopesPage;
 use crate::users::{
@@ -17,7 +18,14 @@ use crate::users::{
 
 /// The first path segments that belong to the signed-in console. A request for one of them
 /// without a valid session is sent to the sign-in page (see `server::middleware`).
-pub const CONSOLE_SECTIONS: &[&str] = &["users", "roles", "scopes", "groups", "audit"];
+pub const CONSOLE_SECTIONS: &[&str] = &[
+    "users",
+    "roles",
+    "scopes",
+    "groups",
+    "applications",
+    "audit",
+];
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -81,6 +89,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("members") view=GroupMembersTab />
                         <Route path=path!("roles") view=GroupRolesTab />
                     </ParentRoute>
+                    <Route path=path!("applications") view=ApplicationsPage />
+                    <Route path=path!("applications/:client_id") view=ApplicationPage />
                     <Route path=path!("audit") view=AuditPage />
                 </ParentRoute>
             </Routes>
@@ -98,6 +108,7 @@ fn ConsoleLayout() -> impl IntoView {
         match path.trim_start_matches('/').split('/').next().unwrap_or("") {
             "roles" | "scopes" | "groups" => "access",
             "audit" => "audit",
+            "applications" => "applications",
             _ => "users",
         }
     });
@@ -113,6 +124,7 @@ fn ConsoleLayout() -> impl IntoView {
             <nav aria-label="Main" class="mainnav">
                 <a href="/users" aria-current=current("users")>"Users"</a>
                 <a href="/roles" aria-current=current("access")>"Roles & scopes"</a>
+                <a href="/applications" aria-current=current("applications")>"Applications"</a>
                 <a href="/audit" aria-current=current("audit")>"Audit log"</a>
             </nav>
             <div class="whoami">

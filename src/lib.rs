@@ -12,6 +12,7 @@ pub mod auth;
 pub mod bulk;
 pub mod error;
 pub mod groups;
+pub mod oauth;
 pub mod roles;
 pub mod scopes;
 pub mod sessions;

@@ -49,6 +49,94 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Manage applications (OAuth clients) from scripts. Secrets are printed once, as JSON.
+    #[command(subcommand)]
+    Applications(ApplicationCommand),
+    /// Replace the active token signing key now. The old key stays published until the tokens
+    /// it signed have expired.
+    RotateKeys {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        tokens: TokenArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApplicationCommand {
+    /// List every application as JSON lines.
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Register an application; prints its client id (and secret, if confidential) as JSON.
+    Create {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The name shown to administrators.
+        #[arg(long)]
+        name: String,
+        /// 3–48 of a–z, 0–9, `.`, `_`, `-`; made from the name if left out.
+        #[arg(long, default_value = "")]
+        client_id: String,
+        /// A server-side application with a secret and a service account.
+        #[arg(long)]
+        confidential: bool,
+        /// An exact redirect URI; repeat for several.
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+    },
+    /// Replace a confidential application's secret; prints the new one as JSON.
+    RotateSecret {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long)]
+        client_id: String,
+    },
+    /// Delete an application, its sessions and its service account.
+    Delete {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long)]
+        client_id: String,
+    },
+}
+
+#[derive(Args, Clone)]
+struct TokenArgs {
+    /// How long access and ID tokens are valid, in seconds.
+    #[arg(long, env = "TESSERA_ACCESS_TOKEN_SECS", default_value_t = 300)]
+    access_token_secs: i64,
+    /// An application session ends after this many seconds without a refresh.
+    #[arg(long, env = "TESSERA_REFRESH_IDLE_SECS", default_value_t = 24 * 60 * 60)]
+    refresh_idle_secs: i64,
+    /// An application session ends after this many seconds in any case.
+    #[arg(long, env = "TESSERA_REFRESH_ABSOLUTE_SECS", default_value_t = 14 * 24 * 60 * 60)]
+    refresh_absolute_secs: i64,
+    /// The signing key is replaced after this many days.
+    #[arg(long, env = "TESSERA_KEY_ROTATION_DAYS", default_value_t = 30)]
+    key_rotation_days: i64,
+}
+
+impl TokenArgs {
+    fn apply(&self, config: &mut Config) -> Result<(), AppError> {
+        let positive = |value: i64, what: &str| {
+            if value > 0 {
+                Ok(value)
+            } else {
+                Err(AppError::invalid(format!(
+                    "{what} must be a positive number."
+                )))
+            }
+        };
+        config.access_token_secs = positive(self.access_token_secs, "--access-token-secs")?;
+        config.refresh_idle_secs = positive(self.refresh_idle_secs, "--refresh-idle-secs")?;
+        config.refresh_absolute_secs =
+            positive(self.refresh_absolute_secs, "--refresh-absolute-secs")?;
+        config.key_rotation_secs =
+            positive(self.key_rotation_days, "--key-rotation-days")? * 24 * 60 * 60;
+        Ok(())
+    }
 }
 
 #[derive(Args, Clone)]
@@ -73,6 +161,8 @@ struct ServeArgs {
     /// Load the demo organisation into a blank database before serving.
     #[arg(long, env = "TESSERA_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
     demo: bool,
+    #[command(flatten)]
+    tokens: TokenArgs,
 }
 
 fn main() -> ExitCode {
@@ -103,6 +193,8 @@ fn main() -> ExitCode {
                 display_name,
             }) => bootstrap_admin(database, &username, &display_name).await,
             Some(Command::Demo { database }) => demo(database).await,
+            Some(Command::Applications(command)) => applications(command).await,
+            Some(Command::RotateKeys { database, tokens }) => rotate_keys(database, tokens).await,
         }
     });
     match result {
@@ -136,8 +228,11 @@ async fn serve(args: ServeArgs) -> Result<(), AppError> {
     }
     ensure_admin(&db, &clock).await?;
 
+    let mut config = Config::new(&public_url);
+    args.tokens.apply(&mut config)?;
     tokio::spawn(sweep_lapses(db.clone(), clock.clone()));
-    let state = AppState::new(leptos_options, db.clone(), Config::new(&public_url), clock).await?;
+    tokio::spawn(tend_tokens(db.clone(), clock.clone(), config.clone()));
+    let state = AppState::new(leptos_options, db.clone(), config, clock).await?;
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -177,6 +272,136 @@ async fn sweep_lapses(db: Db, clock: Clock) {
             Err(error) => tracing::warn!(%error, "the lapse sweep failed; retrying later"),
         }
     }
+}
+
+/// Rotates the signing key when it is due and deletes codes and tokens that can no longer be
+/// used. Every instance runs this; the key rotation happens once (see `oauth::keys`).
+async fn tend_tokens(db: Db, clock: Clock, config: Config) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let now = clock.now();
+        let (max_age, overlap) = (config.key_rotation_secs, config.key_overlap_secs());
+        let result = db
+            .write(|tx| {
+                Box::pin(async move {
+                    let rotated =
+                        tessera::oauth::keys::rotate_if_due(tx, now, max_age, overlap).await?;
+                    let purged = tessera::oauth::store::purge_expired(tx, now).await?;
+                    Ok((rotated, purged))
+                })
+            })
+            .await;
+        match result {
+            Ok((Some(kid), _)) => tracing::info!(%kid, "rotated the signing key on schedule"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "token housekeeping failed; retrying later"),
+        }
+    }
+}
+
+/// The command line as the audit log names it.
+fn operator() -> tessera::access::domain::Actor {
+    tessera::access::domain::Actor {
+        id: String::new(),
+        name: "Tessera (command line)".to_string(),
+        request_id: None,
+    }
+}
+
+fn print_json(value: &serde_json::Value) {
+    println!("{value}");
+}
+
+async fn applications(command: ApplicationCommand) -> Result<(), AppError> {
+    use tessera::oauth::{domain, store, ApplicationInput};
+    let now = Clock::system().now();
+    let database = match &command {
+        ApplicationCommand::List { database }
+        | ApplicationCommand::Create { database, .. }
+        | ApplicationCommand::RotateSecret { database, .. }
+        | ApplicationCommand::Delete { database, .. } => database.clone(),
+    };
+    let db = Db::connect(&database.database_url).await?;
+    let result = match command {
+        ApplicationCommand::List { .. } => {
+            let mut tx = db.read().await?;
+            for app in store::applications(&mut tx, now).await? {
+                print_json(&serde_json::to_value(&app).map_err(|_| AppError::internal())?);
+            }
+            Ok(())
+        }
+        ApplicationCommand::Create {
+            name,
+            client_id,
+            confidential,
+            redirect_uris,
+            ..
+        } => {
+            let input = ApplicationInput {
+                name,
+                client_id,
+                confidential,
+                redirect_uris,
+            };
+            let issued = db
+                .write(|tx| {
+                    let input = input.clone();
+                    Box::pin(async move { domain::create(tx, &operator(), &input, now).await })
+                })
+                .await?;
+            print_json(&serde_json::json!({
+                "client_id": issued.application.client_id,
+                "client_secret": issued.secret,
+                "service_user_id": issued.application.service_user_id,
+            }));
+            Ok(())
+        }
+        ApplicationCommand::RotateSecret { client_id, .. } => {
+            let issued = db
+                .write(|tx| {
+                    let client_id = client_id.clone();
+                    Box::pin(async move {
+                        domain::rotate_secret(tx, &operator(), &client_id, now).await
+                    })
+                })
+                .await?;
+            print_json(&serde_json::json!({
+                "client_id": issued.application.client_id,
+                "client_secret": issued.secret,
+            }));
+            Ok(())
+        }
+        ApplicationCommand::Delete { client_id, .. } => {
+            let change = db
+                .write(|tx| {
+                    let client_id = client_id.clone();
+                    Box::pin(async move { domain::delete(tx, &operator(), &client_id, now).await })
+                })
+                .await?;
+            println!("{}", change.message);
+            Ok(())
+        }
+    };
+    db.close().await;
+    result
+}
+
+async fn rotate_keys(database: DatabaseArgs, tokens: TokenArgs) -> Result<(), AppError> {
+    let mut config = Config::new("http://localhost");
+    tokens.apply(&mut config)?;
+    let db = Db::connect(&database.database_url).await?;
+    let now = Clock::system().now();
+    let overlap = config.key_overlap_secs();
+    let kid = db
+        .write(|tx| Box::pin(async move { tessera::oauth::keys::rotate(tx, now, overlap).await }))
+        .await?;
+    println!(
+        "The new signing key {kid} signs from now on (each running instance picks it up within a minute)."
+    );
+    db.close().await;
+    Ok(())
 }
 
 /// A newcomer is never left at a sign-in page without an account: with no active administrator,

@@ -84,7 +84,8 @@ pub(crate) async fn record(
         tx,
         &NewEvent {
             at: now,
-            actor_id: Some(&actor.id),
+            // An empty id is Tessera itself acting on an operator's command line.
+            actor_id: (!actor.id.is_empty()).then_some(actor.id.as_str()),
             actor_name: &actor.name,
             action: event.action,
             target_type: Some(event.target_type),

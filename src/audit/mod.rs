@@ -49,9 +49,10 @@ pub enum EventKind {
     Scopes,
     Bulk,
     Lapses,
+    Applications,
 }
 
-const KINDS: [(EventKind, &str, &str); 9] = [
+const KINDS: [(EventKind, &str, &str); 10] = [
     (EventKind::Any, "", "Any event"),
     (EventKind::SignIn, "sign-in", "Sign-in and sign-out"),
     (EventKind::UserRoles, "user-roles", "Direct roles"),
@@ -61,6 +62,7 @@ const KINDS: [(EventKind, &str, &str); 9] = [
     (EventKind::Scopes, "scopes", "Scopes"),
     (EventKind::Bulk, "bulk", "Bulk changes"),
     (EventKind::Lapses, "lapses", "Ended by their end time"),
+    (EventKind::Applications, "applications", "Applications"),
 ];
 
 impl EventKind {

@@ -231,6 +231,7 @@ impl EventKind {
             EventKind::Scopes => Some("scope.%"),
             EventKind::Bulk => Some("bulk.%"),
             EventKind::Lapses => Some("%.lapse"),
+            EventKind::Applications => Some("client.%"),
         }
     }
 }

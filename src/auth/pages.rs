@@ -10,6 +10,19 @@ pub fn SignInPage() -> impl IntoView {
     let next = move || query.read().get("next").unwrap_or_default();
     let failed = move || query.read().get("error").is_some();
     let signed_out = move || query.read().get("signed_out").is_some();
+    // An application's sign-in request passes through here; say so, and who is asking.
+    let for_application = move || {
+        let next = next();
+        let path = next.split('?').next().unwrap_or("");
+        (path == "/oauth/authorize").then(|| {
+            let query = next.split_once('?').map(|(_, q)| q).unwrap_or("");
+            query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("client_id="))
+                .map(|id| id.to_string())
+                .unwrap_or_default()
+        })
+    };
 
     view! {
         <Title text="Sign in" />
@@ -20,6 +33,12 @@ pub fn SignInPage() -> impl IntoView {
                     "Tessera"
                 </div>
                 <h1>"Sign in to Tessera"</h1>
+                {move || for_application().map(|client_id| view! {
+                    <p class="lead">
+                        "An application (" <code class="mono">{client_id}</code> ") asks you to sign in. "
+                        "You return to it afterwards."
+                    </p>
+                })}
                 <Show when=failed>
                     <div class="notice notice-error" role="alert">
                         <p>

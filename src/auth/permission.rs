@@ -14,10 +14,12 @@ pub enum Permission {
     RolesWrite,
     SessionsRevoke,
     AuditRead,
+    ClientsRead,
+    ClientsWrite,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 10] = [
         Permission::UsersRead,
         Permission::UsersWrite,
         Permission::GroupsRead,
@@ -26,6 +28,8 @@ impl Permission {
         Permission::RolesWrite,
         Permission::SessionsRevoke,
         Permission::AuditRead,
+        Permission::ClientsRead,
+        Permission::ClientsWrite,
     ];
 
     /// The scope that grants this permission, as stored in the `scopes` table.
@@ -39,6 +43,8 @@ impl Permission {
             Permission::RolesWrite => "roles:write",
             Permission::SessionsRevoke => "sessions:revoke",
             Permission::AuditRead => "audit:read",
+            Permission::ClientsRead => "clients:read",
+            Permission::ClientsWrite => "clients:write",
         }
     }
 
@@ -53,6 +59,8 @@ impl Permission {
             Permission::RolesWrite => "change roles and scopes",
             Permission::SessionsRevoke => "end other people's sessions",
             Permission::AuditRead => "read the audit log",
+            Permission::ClientsRead => "view applications",
+            Permission::ClientsWrite => "change applications",
         }
     }
 

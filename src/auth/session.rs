@@ -28,6 +28,8 @@ pub struct Caller {
     pub scopes: BTreeSet<String>,
     /// When the session was last marked as used, to write that at most once a minute.
     pub last_seen_at: i64,
+    /// When the person signed in: an ID token's `auth_time`.
+    pub signed_in_at: i64,
 }
 
 impl Caller {
@@ -55,6 +57,7 @@ struct SessionRow {
     username: String,
     display_name: String,
     last_seen_at: i64,
+    created_at: i64,
 }
 
 /// The caller holding `token`, or `None` if the token names no live session of an active user.
@@ -62,7 +65,7 @@ pub async fn authenticate(tx: &mut Tx, token: &str, now: i64) -> AppResult<Optio
     let token_hash = hash_token(token);
     let row: Option<SessionRow> = on_db!(tx, |c| {
         sqlx::query_as(
-            "SELECT s.id, s.user_id, u.username, u.display_name, s.last_seen_at
+            "SELECT s.id, s.user_id, u.username, u.display_name, s.last_seen_at, s.created_at
              FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = $1 AND s.revoked_at IS NULL
                AND s.idle_expires_at > $2 AND s.absolute_expires_at > $2
@@ -85,6 +88,7 @@ pub async fn authenticate(tx: &mut Tx, token: &str, now: i64) -> AppResult<Optio
         display_name: row.display_name,
         scopes: scopes.into_iter().collect(),
         last_seen_at: row.last_seen_at,
+        signed_in_at: row.created_at,
     }))
 }
 

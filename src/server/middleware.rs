@@ -48,12 +48,22 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
     request.extensions_mut().insert(ClientIp(ip));
 
     let token = session::token_from_cookies(request.headers(), state.config.session_cookie_name());
-    let caller = match token {
-        Some(token) => match resolve(&state, &token, now).await {
+    let bearer = bearer_token(request.headers());
+    let caller = match (token, bearer) {
+        (Some(token), _) => match resolve(&state, &token, now).await {
             Ok(caller) => caller,
             Err(error) => return error_response(&path, error),
         },
-        None => None,
+        // The OAuth endpoints read their own tokens; elsewhere a bearer token stands in for the
+        // session, as the admin API's way in for scripts.
+        (None, Some(bearer)) if !path.starts_with("/oauth/") => {
+            match resolve_bearer(&state, &bearer, now).await {
+                Ok(Some(caller)) => Some(caller),
+                Ok(None) => return invalid_bearer(),
+                Err(error) => return error_response(&path, error),
+            }
+        }
+        (None, _) => None,
     };
 
     let is_read = matches!(*request.method(), Method::GET | Method::HEAD);
@@ -97,6 +107,58 @@ async fn resolve(state: &AppState, token: &str, now: i64) -> AppResult<Option<Ar
     Ok(Some(Arc::new(caller)))
 }
 
+fn bearer_token(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string())
+}
+
+/// The caller behind an access token: its subject (a person, or an application's service
+/// account), provided its session (if any) is live and the account active. Its scopes are the
+/// subject's effective scopes now, narrowed to those in the token: a role taken away counts at
+/// once, a role added reaches the API with the next token.
+async fn resolve_bearer(state: &AppState, token: &str, now: i64) -> AppResult<Option<Arc<Caller>>> {
+    let Some((claims, user)) = crate::oauth::endpoints::bearer_subject(state, token, now).await?
+    else {
+        return Ok(None);
+    };
+    let live = {
+        let mut tx = state.db.read().await?;
+        crate::roles::store::effective_scopes(&mut tx, &user.id, now).await?
+    };
+    let in_token: std::collections::BTreeSet<&str> = claims.scopes().collect();
+    Ok(Some(Arc::new(Caller {
+        session_id: claims.sid.clone().unwrap_or_default(),
+        user_id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        scopes: live
+            .into_iter()
+            .filter(|s| in_token.contains(s.as_str()))
+            .collect(),
+        last_seen_at: now,
+        signed_in_at: now,
+    })))
+}
+
+fn invalid_bearer() -> Response {
+    let mut response = (
+        StatusCode::UNAUTHORIZED,
+        Json(AppError::new(
+            crate::error::ErrorCode::Unauthenticated,
+            "The access token is missing, expired, revoked or not Tessera's. Get a new one.",
+        )),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
+    response
+}
+
 fn redirect(location: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     if let Ok(value) = HeaderValue::from_str(location) {
@@ -126,6 +188,15 @@ fn error_response(path: &str, error: AppError) -> Response {
     }
 }
 
+/// Endpoints that authenticate with what is in the request itself (a client secret, a code, a
+/// token), never with the session cookie: another site's page may call them.
+fn is_cookieless_protocol(path: &str) -> bool {
+    matches!(
+        path,
+        "/oauth/token" | "/oauth/revoke" | "/oauth/introspect" | "/oauth/userinfo"
+    )
+}
+
 /// Refuses state-changing requests that a browser sends on behalf of another site.
 ///
 /// Browsers say where a request comes from in `Sec-Fetch-Site` and `Origin`; a request with
@@ -140,7 +211,8 @@ pub async fn refuse_cross_site(
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    ) || is_cookieless_protocol(request.uri().path())
+    {
         return next.run(request).await;
     }
     let headers = request.headers();

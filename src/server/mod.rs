@@ -21,6 +21,14 @@ pub struct Config {
     pub session_idle_secs: i64,
     /// …and after this many seconds in any case.
     pub session_absolute_secs: i64,
+    /// How long an access token (and an ID token) is valid.
+    pub access_token_secs: i64,
+    /// An application session ends after this many seconds without a refresh…
+    pub refresh_idle_secs: i64,
+    /// …and after this many seconds in any case.
+    pub refresh_absolute_secs: i64,
+    /// The active signing key is replaced after this many seconds.
+    pub key_rotation_secs: i64,
 }
 
 impl Config {
@@ -29,7 +37,27 @@ impl Config {
             public_url: public_url.trim_end_matches('/').to_string(),
             session_idle_secs: 60 * 60,
             session_absolute_secs: 12 * 60 * 60,
+            access_token_secs: 5 * 60,
+            refresh_idle_secs: 24 * 60 * 60,
+            refresh_absolute_secs: 14 * 24 * 60 * 60,
+            key_rotation_secs: 30 * 24 * 60 * 60,
         }
+    }
+
+    /// The `iss` of every token: the public URL itself.
+    pub fn issuer(&self) -> &str {
+        &self.public_url
+    }
+
+    /// The audience that names Tessera's own API in access tokens.
+    pub fn api_audience(&self) -> String {
+        format!("{}/api", self.public_url)
+    }
+
+    /// How long a retired signing key stays published: past the expiry of the last token it
+    /// signed, plus the minute another instance may still sign with it before it re-reads keys.
+    pub fn key_overlap_secs(&self) -> i64 {
+        self.access_token_secs + 2 * 60
     }
 
     /// Under https the session cookie is `Secure` and carries the `__Host-` prefix, which the
@@ -95,6 +123,8 @@ pub struct AppState {
     /// An Argon2id hash of a random password, verified against when the username is unknown so
     /// that an unknown user costs the same time as a wrong password.
     pub dummy_hash: Arc<String>,
+    /// The token signing keys, shared with every other instance through the database.
+    pub keys: Arc<crate::oauth::keys::KeyRing>,
 }
 
 impl AppState {
@@ -105,7 +135,9 @@ impl AppState {
         clock: Clock,
     ) -> crate::error::AppResult<AppState> {
         let dummy_hash = crate::auth::password::dummy_hash().await?;
+        let keys = crate::oauth::keys::KeyRing::open(&db, clock.now()).await?;
         Ok(AppState {
+            keys: Arc::new(keys),
             leptos_options,
             db,
             config: Arc::new(config),

@@ -8,18 +8,40 @@ use axum::routing::{get, post};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::app::{shell, App};
 use crate::auth::routes as auth_routes;
+use crate::oauth::endpoints as oauth;
 use crate::server::{middleware, AppState};
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
 
+    // What browser applications on other origins call directly: no cookies, so any origin may.
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([http::Method::GET, http::Method::POST])
+        .allow_headers([http::header::AUTHORIZATION, http::header::CONTENT_TYPE])
+        .max_age(std::time::Duration::from_secs(600));
+    let protocol = Router::new()
+        .route("/.well-known/openid-configuration", get(oauth::discovery))
+        .route("/oauth/jwks", get(oauth::jwks))
+        .route("/oauth/token", post(oauth::token))
+        .route("/oauth/revoke", post(oauth::revoke))
+        .route(
+            "/oauth/userinfo",
+            get(oauth::userinfo).post(oauth::userinfo),
+        )
+        .layer(cors);
+
     Router::new()
+        .merge(protocol)
+        .route("/oauth/authorize", get(oauth::authorize))
+        .route("/oauth/introspect", post(oauth::introspect))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/auth/sign-in", post(auth_routes::sign_in))

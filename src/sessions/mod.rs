@@ -24,6 +24,9 @@ pub struct SessionInfo {
     pub absolute_expires_at: i64,
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
+    /// The application the session signed in to; `None` for the console.
+    pub client_id: Option<String>,
+    pub client_name: Option<String>,
 }
 
 /// A person's live sessions, and what the caller may do with them.
@@ -34,6 +37,8 @@ pub struct UserSessions {
     pub current_session_id: String,
     pub can_revoke: bool,
     pub now: i64,
+    /// How long access tokens live: those already issued stay valid offline until they expire.
+    pub access_token_secs: i64,
 }
 
 /// A person's live sessions. Needs `users:read`.
@@ -51,6 +56,7 @@ pub async fn list_user_sessions(user_id: String) -> Result<UserSessions, AppErro
                 current_session_id: caller.session_id.clone(),
                 can_revoke: caller.has(Permission::SessionsRevoke),
                 now: ctx.now,
+                access_token_secs: ctx.state.config.access_token_secs,
             })
         }
         .await,

@@ -12,12 +12,14 @@ const LIVE: &str = "revoked_at IS NULL AND idle_expires_at > $2 AND absolute_exp
 /// The user's live sessions, most recently used first.
 pub async fn live_for_user(tx: &mut Tx, user_id: &str, now: i64) -> AppResult<Vec<SessionInfo>> {
     on_db!(tx, |c| {
-        sqlx::query_as(&format!(
-            "SELECT id, created_at, last_seen_at, idle_expires_at, absolute_expires_at,
-                 ip_address, user_agent
-             FROM sessions WHERE user_id = $1 AND {LIVE}
-             ORDER BY last_seen_at DESC, id"
-        ))
+        sqlx::query_as(
+            "SELECT s.id, s.created_at, s.last_seen_at, s.idle_expires_at, s.absolute_expires_at,
+                 s.ip_address, s.user_agent, s.client_id, c.name AS client_name
+             FROM sessions s LEFT JOIN oauth_clients c ON c.client_id = s.client_id
+             WHERE s.user_id = $1 AND s.revoked_at IS NULL
+               AND s.idle_expires_at > $2 AND s.absolute_expires_at > $2
+             ORDER BY s.last_seen_at DESC, s.id",
+        )
         .bind(user_id)
         .bind(now)
         .fetch_all(&mut *c)

@@ -469,7 +469,12 @@ pub fn UserSessionsTab() -> impl IntoView {
                             <td class="nowrap"><time>{format_time(session.created_at)}</time></td>
                             <td class="nowrap"><time>{format_time(session.last_seen_at)}</time></td>
                             <td>
-                                "Console"
+                                {match (session.client_id, session.client_name) {
+                                    (Some(id), name) => view! {
+                                        <a href=format!("/applications/{id}")>{name.unwrap_or_else(|| id.clone())}</a>
+                                    }.into_any(),
+                                    _ => view! { "Console" }.into_any(),
+                                }}
                                 {current.then(|| view! { " " <span class="badge badge-builtin">"This session"</span> })}
                             </td>
                             <td class="mono">{session.ip_address.unwrap_or_else(|| "—".into())}</td>
@@ -487,7 +492,12 @@ pub fn UserSessionsTab() -> impl IntoView {
                                 1 => "1 live session.".to_string(),
                                 n => format!("{n} live sessions."),
                             }}
-                            " Revoking one ends it at its next request: the person is sent to sign in again."
+                            " Revoking one ends it at its next request: the person is sent to sign in again, "
+                            "and the session's refresh tokens stop working. "
+                            {format!(
+                                "Access tokens an application already holds stay valid where they are checked offline, for at most {} more minutes.",
+                                (list.access_token_secs + 59) / 60
+                            )}
                         </p>
                         {revoke_all}
                     </section>

@@ -395,6 +395,21 @@ pub async fn insert(tx: &mut Tx, user: &NewUser, now: i64) -> AppResult<String> 
     Ok(id)
 }
 
+/// Deletes a user and, through the foreign keys, their assignments and sessions. Only for
+/// service accounts, whose application is deleted with them: people are disabled, not deleted,
+/// so that their history keeps its subject.
+pub async fn delete(tx: &mut Tx, user_id: &str) -> AppResult<()> {
+    on_db!(tx, |c| {
+        sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(user_id)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+    });
+    Ok(())
+}
+
 /// Sets a user's password hash (bootstrap of an existing user).
 pub async fn set_password_hash(tx: &mut Tx, user_id: &str, hash: &str, now: i64) -> AppResult<()> {
     on_db!(tx, |c| {

@@ -250,7 +250,7 @@ both_databases!(
             .json();
         assert_eq!(roles["items"][0]["name"], "Administrator");
         assert_eq!(roles["items"][0]["builtin"], true);
-        assert_eq!(roles["items"][0]["scope_count"], 8);
+        assert_eq!(roles["items"][0]["scope_count"], 10);
         assert_eq!(roles["items"][0]["user_count"], 1);
 
         let beyond = app

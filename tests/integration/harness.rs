@@ -29,12 +29,14 @@ pub struct TestApp {
     pub db: Db,
     pub clock: Clock,
     pub router: Router,
+    pub state: AppState,
     cleanup: Cleanup,
 }
 
 enum Cleanup {
     File(std::path::PathBuf),
     Schema(String, String),
+    None,
 }
 
 pub struct Response {
@@ -114,11 +116,36 @@ impl TestApp {
         .await
         .expect("bootstrap admin");
         Some(TestApp {
-            router: router(state),
+            router: router(state.clone()),
+            state,
             db,
             clock,
             cleanup,
         })
+    }
+
+    /// A second Tessera instance on the same database and clock, as behind a load balancer.
+    pub async fn another_instance(&self) -> TestApp {
+        let options = LeptosOptions::builder()
+            .output_name("tessera")
+            .site_root("target/site")
+            .build();
+        let state = AppState::new(
+            options,
+            self.db.clone(),
+            Config::new("http://127.0.0.1:3000"),
+            self.clock.clone(),
+        )
+        .await
+        .expect("state");
+        TestApp {
+            router: router(state.clone()),
+            state,
+            db: self.db.clone(),
+            clock: self.clock.clone(),
+            // The first instance cleans up.
+            cleanup: Cleanup::None,
+        }
     }
 
     pub async fn finish(self) {
@@ -132,6 +159,7 @@ impl TestApp {
             Cleanup::Schema(url, schema) => {
                 run_postgres(&url, &format!("DROP SCHEMA {schema} CASCADE")).await;
             }
+            Cleanup::None => {}
         }
     }
 

@@ -6,6 +6,7 @@ mod access;
 mod assignments;
 mod audit;
 mod bulk;
+mod oauth;
 mod properties;
 mod roles;
 mod scopes;

@@ -144,7 +144,7 @@ both_databases!(
                 "SELECT COUNT(*) FROM role_scopes WHERE role_id = '{ADMIN_ROLE}'"
             ))
             .await,
-            8
+            tessera::auth::Permission::ALL.len() as i64
         );
     }
 );

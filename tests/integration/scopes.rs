@@ -148,7 +148,7 @@ both_databases!(
                 .all(|s| s["deletable"] == false),
             "{list}"
         );
-        assert_eq!(app.count("SELECT COUNT(*) FROM scopes").await, 15);
+        assert_eq!(app.count("SELECT COUNT(*) FROM scopes").await, 17);
     }
 );
 
