@@ -73,6 +73,21 @@ for (const scheme of ['light', 'dark']) {
     await page.getByRole('button', { name: 'Show the 4 people changed' }).click();
     await page.locator('.child-events li').first().waitFor();
     await page.screenshot({ path: `${out}/audit-bulk.png` });
+
+    // Applications: register a confidential one (its secret shown once), then the list and its page.
+    await page.goto(`${base}/applications`);
+    await page.locator('html[data-hydrated="true"]').waitFor();
+    await page.getByText('New application…').click();
+    await page.getByLabel('Name', { exact: true }).fill('Inventory sync');
+    await page.getByRole('radio', { name: /Confidential/ }).check();
+    await page.getByLabel(/^Redirect URIs/).fill('https://inventory.example.com/callback');
+    await page.getByRole('button', { name: 'Create application' }).click();
+    await page.getByRole('heading', { name: 'Credentials of Inventory sync' }).waitFor();
+    await page.screenshot({ path: `${out}/application-created.png` });
+    await page.getByRole('link', { name: 'Open the application' }).click();
+    await page.getByRole('heading', { level: 1 }).filter({ hasText: 'Inventory sync' }).waitFor();
+    await page.locator('html[data-hydrated="true"]').waitFor();
+    await page.screenshot({ path: `${out}/application.png` });
   }
   await page.close();
 }

@@ -133,7 +133,12 @@ pub async fn sign_in(
     match created {
         Ok(token) => {
             tracing::info!(user_id = %user.id, "signed in");
-            let mut response = see_other(safe_next(&form.next));
+            let next = safe_next(&form.next);
+            let mut response = if next.starts_with("/oauth/authorize?") {
+                continue_to(next)
+            } else {
+                see_other(next)
+            };
             if let Ok(cookie) = HeaderValue::from_str(&session::cookie(&state.config, Some(&token)))
             {
                 response.headers_mut().insert(header::SET_COOKIE, cookie);
@@ -184,6 +189,26 @@ pub async fn sign_out(
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
     response
+}
+
+/// After a sign-in that an application asked for: a page that moves on to the authorization
+/// endpoint by itself. A redirect straight from the form post would carry the form submission on
+/// to the application's redirect URI, which the page's `form-action 'self'` policy forbids.
+fn continue_to(next: &str) -> Response {
+    let href = next.replace('&', "&amp;").replace('"', "&quot;");
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"refresh\" content=\"0;url={href}\"><title>Signed in · Tessera</title>\
+         <link rel=\"stylesheet\" href=\"/pkg/tessera.css\"></head><body><main class=\"standalone\">\
+         <div class=\"card narrow\"><h1>Signed in</h1><p>Returning to the application…</p>\
+         <p><a class=\"button\" href=\"{href}\">Continue</a></p></div></main></body></html>"
+    );
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
 }
 
 /// A plain page for the rare failure of the sign-in machinery itself (the database is down).

@@ -265,11 +265,19 @@ pub async fn security_headers(request: Request, next: Next) -> Response<Body> {
     // Pages set their own policy with the render's nonce (see `set_page_csp`); everything else
     // (JSON, redirects, files) gets one that allows nothing to run.
     if !headers.contains_key("content-security-policy") {
+        // Plain HTML answers (error pages, "returning to the application") may use the
+        // stylesheet; nothing else may load anything.
+        let html = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html"));
         headers.insert(
             "content-security-policy",
-            HeaderValue::from_static(
-                "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-            ),
+            HeaderValue::from_static(if html {
+                "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+            } else {
+                "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+            }),
         );
     }
     if !is_asset && !headers.contains_key(header::CACHE_CONTROL) {
