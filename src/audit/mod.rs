@@ -356,15 +356,16 @@ fn EventRows(event: AuditEvent) -> impl IntoView {
         }
     });
     let count = event.child_count;
+    // A bulk change's children are people; an offboarding's are the removals of one person.
+    let of_people = event.action.starts_with("bulk.");
     let toggle = (count > 0).then(|| {
-        let label = move || {
-            if expanded.get() {
-                "Hide the people".to_string()
-            } else if count == 1 {
-                "Show the 1 person changed".to_string()
-            } else {
-                format!("Show the {count} people changed")
-            }
+        let label = move || match (expanded.get(), of_people, count) {
+            (true, true, _) => "Hide the people".to_string(),
+            (true, false, _) => "Hide the changes".to_string(),
+            (false, true, 1) => "Show the 1 person changed".to_string(),
+            (false, true, n) => format!("Show the {n} people changed"),
+            (false, false, 1) => "Show the 1 change".to_string(),
+            (false, false, n) => format!("Show the {n} changes"),
         };
         view! {
             <button type="button" class="button button-quiet expand"

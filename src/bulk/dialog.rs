@@ -73,6 +73,7 @@ enum Kind {
     RemoveRole,
     AddToGroup,
     RemoveFromGroup,
+    SignOut,
 }
 
 impl Kind {
@@ -81,8 +82,14 @@ impl Kind {
             "remove-role" => Kind::RemoveRole,
             "add-group" => Kind::AddToGroup,
             "remove-group" => Kind::RemoveFromGroup,
+            "sign-out" => Kind::SignOut,
             _ => Kind::AddRole,
         }
+    }
+
+    /// Whether the action names a role or a group.
+    fn has_target(self) -> bool {
+        self != Kind::SignOut
     }
 
     fn is_role(self) -> bool {
@@ -119,7 +126,7 @@ pub fn BulkBar(chosen: Chosen) -> impl IntoView {
     let open_preview = move || {
         problem.set(None);
         let id = target.get_untracked();
-        if id.is_empty() {
+        if id.is_empty() && kind.get_untracked().has_target() {
             problem.set(Some(if kind.get_untracked().is_role() {
                 "Choose a role first.".into()
             } else {
@@ -149,6 +156,7 @@ pub fn BulkBar(chosen: Chosen) -> impl IntoView {
                 expires_at,
             },
             Kind::RemoveFromGroup => BulkAction::RemoveFromGroup { group_id: id },
+            Kind::SignOut => BulkAction::SignOut,
         };
         let selection = chosen.selection();
         request.set_value(Some((selection.clone(), action.clone())));
@@ -178,6 +186,9 @@ pub fn BulkBar(chosen: Chosen) -> impl IntoView {
     };
 
     let targets = move || {
+        if !kind.get().has_target() {
+            return None;
+        }
         let is_role = kind.get().is_role();
         let options: Vec<(String, String)> = if is_role {
             roles
@@ -192,14 +203,14 @@ pub fn BulkBar(chosen: Chosen) -> impl IntoView {
                 .map(|groups| groups.into_iter().map(|g| (g.id, g.name)).collect())
                 .unwrap_or_default()
         };
-        view! {
+        Some(view! {
             <label for="bulk-target">{if is_role { "Which role" } else { "Which group" }}</label>
             <select id="bulk-target" on:change=move |ev| target.set(event_target_value(&ev))
                 prop:value=move || target.get()>
                 <option value="">{if is_role { "Choose a role…" } else { "Choose a group…" }}</option>
                 {options.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
             </select>
-        }
+        }.into_any())
     };
 
     view! {
@@ -224,6 +235,7 @@ pub fn BulkBar(chosen: Chosen) -> impl IntoView {
                         <option value="remove-role">"Remove a role"</option>
                         <option value="add-group">"Add to a group"</option>
                         <option value="remove-group">"Remove from a group"</option>
+                        <option value="sign-out">"Sign out everywhere"</option>
                     </select>
                     {targets}
                     <Show when=move || kind.get().is_addition()>
@@ -241,6 +253,7 @@ pub fn BulkBar(chosen: Chosen) -> impl IntoView {
             <BulkDialog stage confirm close />
         </Show>
     }
+    .into_any()
 }
 
 #[component]
@@ -319,7 +332,7 @@ where
                         {result.event_id.map(|id| view! {
                             <p><a href=format!("/audit?event={id}")>{format!("See event #{id} in the audit log")}</a></p>
                         })}
-                        <Outcomes rows=result.rows.clone() removal=result.removal />
+                        <Outcomes rows=result.rows.clone() removal=result.removal sign_out=result.sign_out />
                         <div class="dialog-actions">
                             <button type="button" class="button button-primary" on:click=move |_| close()>"Done"</button>
                         </div>
@@ -337,6 +350,17 @@ fn PreviewCounts(preview: BulkPreview) -> impl IntoView {
     let line = |n: i64, text: &'static str| {
         (n > 0).then(|| view! { <li><strong>{n}</strong>" "{text}</li> })
     };
+    if preview.sign_out {
+        return view! {
+            <ul class="counts">
+                <li><strong>{c.selected}</strong>" selected"</li>
+                {line(c.changes, "have live sessions, which will all end now")}
+                {line(c.already_so, "have no live session")}
+            </ul>
+            <p class="muted small">"Access tokens applications already hold stay valid where they are checked offline until they expire (minutes); refresh tokens stop working at once."</p>
+        }
+        .into_any();
+    }
     view! {
         <ul class="counts">
             <li><strong>{c.selected}</strong>" selected"</li>
@@ -348,6 +372,7 @@ fn PreviewCounts(preview: BulkPreview) -> impl IntoView {
             {line(c.keep_through_group, "keep it anyway through a group")}
         </ul>
     }
+    .into_any()
 }
 
 #[component]
@@ -374,7 +399,7 @@ fn Sample(rows: Vec<BulkRow>) -> impl IntoView {
 }
 
 #[component]
-fn Outcomes(rows: Vec<BulkRow>, removal: bool) -> impl IntoView {
+fn Outcomes(rows: Vec<BulkRow>, removal: bool, sign_out: bool) -> impl IntoView {
     view! {
         <div class="outcomes">
             <table class="data">
@@ -384,7 +409,7 @@ fn Outcomes(rows: Vec<BulkRow>, removal: bool) -> impl IntoView {
                     {rows.into_iter().map(|row| view! {
                         <tr>
                             <td>{row.display_name}<span class="mono muted small">{format!(" {}", row.username)}</span></td>
-                            <td>{row.outcome.describe(removal)}</td>
+                            <td>{if sign_out { row.outcome.describe_sign_out() } else { row.outcome.describe(removal) }}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

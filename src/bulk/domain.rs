@@ -27,6 +27,7 @@ pub fn permission(action: &BulkAction) -> Permission {
         BulkAction::AddToGroup { .. } | BulkAction::RemoveFromGroup { .. } => {
             Permission::GroupsWrite
         }
+        BulkAction::SignOut => Permission::SessionsRevoke,
     }
 }
 
@@ -75,6 +76,9 @@ async fn subject(tx: &mut Tx, action: &BulkAction, now: i64) -> AppResult<Subjec
         ),
         BulkAction::RemoveFromGroup { group_id } => {
             (access::group(tx, group_id).await?, false, None, true)
+        }
+        BulkAction::SignOut => {
+            return Err(AppError::internal());
         }
     };
     check_end(expires_at, now)?;
@@ -183,6 +187,9 @@ pub async fn preview(
     action: &BulkAction,
     now: i64,
 ) -> AppResult<BulkPreview> {
+    if *action == BulkAction::SignOut {
+        return preview_sign_out(tx, selection, now).await;
+    }
     let subject = subject(tx, action, now).await?;
     let rows = classify(tx, selection, &subject, now).await?;
     let counts = count(&rows);
@@ -193,6 +200,7 @@ pub async fn preview(
         .collect();
     Ok(BulkPreview {
         removal: subject.removal,
+        sign_out: false,
         action_label: action_label(&subject),
         confirm_label: confirm_label(&subject, &counts),
         counts,
@@ -207,6 +215,9 @@ pub async fn apply(
     action: &BulkAction,
     now: i64,
 ) -> AppResult<BulkResult> {
+    if *action == BulkAction::SignOut {
+        return apply_sign_out(tx, actor, selection, now).await;
+    }
     let subject = subject(tx, action, now).await?;
     let rows = classify(tx, selection, &subject, now).await?;
     let counts = count(&rows);
@@ -221,6 +232,7 @@ pub async fn apply(
     if changing.is_empty() && ending.is_empty() {
         return Ok(BulkResult {
             removal: subject.removal,
+            sign_out: false,
             message: format!(
                 "Nothing changed: of {} selected, {} {} already so{}.",
                 people(counts.selected),
@@ -280,11 +292,134 @@ pub async fn apply(
     message.push('.');
     Ok(BulkResult {
         removal: subject.removal,
+        sign_out: false,
         message,
         counts,
         event_id: Some(parent),
         rows: rows_shown(),
         takes_effect: Some(TAKES_EFFECT.to_string()),
+    })
+}
+
+/// Everyone selected, by name: `Changes` for those with a live session, `AlreadySo` for the rest.
+async fn classify_sessions(
+    tx: &mut Tx,
+    selection: &Selection,
+    now: i64,
+) -> AppResult<Vec<BulkRow>> {
+    let rows = store::with_sessions(tx, selection, now).await?;
+    if rows.is_empty() {
+        return Err(AppError::invalid(
+            "Nobody matches this selection any more. Check the filter and try again.",
+        ));
+    }
+    if rows.len() > MAX_BULK {
+        return Err(store::too_many());
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| BulkRow {
+            outcome: if row.live > 0 {
+                Outcome::Changes
+            } else {
+                Outcome::AlreadySo
+            },
+            user_id: row.user_id,
+            username: row.username,
+            display_name: row.display_name,
+            disabled: row.disabled,
+            keeps_through: Vec::new(),
+        })
+        .collect())
+}
+
+async fn preview_sign_out(tx: &mut Tx, selection: &Selection, now: i64) -> AppResult<BulkPreview> {
+    let rows = classify_sessions(tx, selection, now).await?;
+    let counts = count(&rows);
+    Ok(BulkPreview {
+        removal: true,
+        sign_out: true,
+        action_label: "Sign out everywhere".to_string(),
+        confirm_label: format!("Sign out {}", people(counts.changes)),
+        sample: rows
+            .into_iter()
+            .filter(|r| r.outcome == Outcome::Changes)
+            .take(SAMPLE_ROWS)
+            .collect(),
+        counts,
+    })
+}
+
+/// Ends every live session of everyone selected: one parent event, one child per person signed
+/// out (with how many sessions ended), one UPDATE.
+async fn apply_sign_out(
+    tx: &mut Tx,
+    actor: &Actor,
+    selection: &Selection,
+    now: i64,
+) -> AppResult<BulkResult> {
+    let rows = classify_sessions(tx, selection, now).await?;
+    let counts = count(&rows);
+    let ids: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.outcome == Outcome::Changes)
+        .map(|r| r.user_id.as_str())
+        .collect();
+    let rows_shown = rows.iter().take(RESULT_ROWS).cloned().collect();
+    if ids.is_empty() {
+        return Ok(BulkResult {
+            removal: true,
+            sign_out: true,
+            message: format!(
+                "Nothing changed: none of the {} selected has a live session.",
+                people(counts.selected)
+            ),
+            counts,
+            event_id: None,
+            rows: rows_shown,
+            takes_effect: None,
+        });
+    }
+    let selection_detail = match selection {
+        Selection::Ids { ids } => serde_json::json!({ "kind": "ids", "count": ids.len() }),
+        Selection::Matching { filter } => {
+            serde_json::json!({ "kind": "matching", "filter": filter })
+        }
+    };
+    let parent = audit::record(
+        tx,
+        &NewEvent {
+            at: now,
+            actor_id: (!actor.id.is_empty()).then_some(actor.id.as_str()),
+            actor_name: &actor.name,
+            action: "bulk.sessions.revoke",
+            target_type: None,
+            target_id: None,
+            target_name: None,
+            parent_id: None,
+            summary: format!(
+                "{} signed out {} everywhere",
+                actor.name,
+                people(counts.changes)
+            ),
+            details: serde_json::json!({ "selection": selection_detail, "counts": counts }),
+            request_id: actor.request_id.as_deref(),
+        },
+    )
+    .await?;
+    store::write_sign_out_children(tx, actor, parent, &ids, now).await?;
+    store::end_sessions(tx, &ids, now).await?;
+    Ok(BulkResult {
+        removal: true,
+        sign_out: true,
+        message: format!(
+            "Signed out {}: every session ended, console and applications. They must sign in again.",
+            people(counts.changes)
+        ),
+        counts,
+        event_id: Some(parent),
+        rows: rows_shown,
+        takes_effect: None,
     })
 }
 

@@ -49,13 +49,17 @@ pub enum BulkAction {
     RemoveFromGroup {
         group_id: String,
     },
+    /// Ends every live session of each person (console and applications) now.
+    SignOut,
 }
 
 impl BulkAction {
     pub fn is_removal(&self) -> bool {
         matches!(
             self,
-            BulkAction::RemoveRole { .. } | BulkAction::RemoveFromGroup { .. }
+            BulkAction::RemoveRole { .. }
+                | BulkAction::RemoveFromGroup { .. }
+                | BulkAction::SignOut
         )
     }
 }
@@ -83,6 +87,14 @@ impl Outcome {
             (Outcome::AlreadySo, false) => "already had it",
             (Outcome::AlreadySo, true) => "did not have it",
             (Outcome::SkippedDisabled, _) => "skipped: account disabled",
+        }
+    }
+
+    /// The same for signing people out.
+    pub fn describe_sign_out(self) -> &'static str {
+        match self {
+            Outcome::Changes => "signed out",
+            _ => "had no live session",
         }
     }
 }
@@ -119,6 +131,9 @@ pub struct BulkPreview {
     pub counts: BulkCounts,
     /// Whether the action takes something away.
     pub removal: bool,
+    /// Whether the action signs people out (`changes` then counts people with live sessions).
+    #[serde(default)]
+    pub sign_out: bool,
     /// "Add the role Operator", for headings.
     pub action_label: String,
     /// The confirm button's text: "Add Operator to 27 people".
@@ -132,6 +147,8 @@ pub struct BulkPreview {
 pub struct BulkResult {
     pub counts: BulkCounts,
     pub removal: bool,
+    #[serde(default)]
+    pub sign_out: bool,
     pub message: String,
     /// The parent audit event, if anything changed.
     pub event_id: Option<i64>,
@@ -162,8 +179,8 @@ pub async fn preview_bulk(
     )
 }
 
-/// Applies a bulk operation in one transaction. Needs `roles:write` for roles and
-/// `groups:write` for groups.
+/// Applies a bulk operation in one transaction. Needs `roles:write` for roles,
+/// `groups:write` for groups and `sessions:revoke` to sign people out.
 #[server(prefix = "/api", endpoint = "users/bulk/apply", input = Json)]
 pub async fn apply_bulk(selection: Selection, action: BulkAction) -> Result<BulkResult, AppError> {
     use crate::server::context::{authorize, finish};

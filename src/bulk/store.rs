@@ -240,3 +240,107 @@ pub async fn write_links(
     });
     Ok(())
 }
+
+/// A selected person and how many live sessions they have.
+#[derive(sqlx::FromRow)]
+pub struct WithSessions {
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub disabled: bool,
+    pub live: i64,
+}
+
+/// "Live", as `auth::session::authenticate` reads it, for a session aliased `s`.
+const LIVE_SESSION: &str =
+    "s.revoked_at IS NULL AND s.idle_expires_at > {now} AND s.absolute_expires_at > {now}";
+
+/// Everyone selected, by name, with their number of live sessions. At most one more than
+/// [`MAX_BULK`].
+pub async fn with_sessions(
+    tx: &mut Tx,
+    selection: &Selection,
+    now: i64,
+) -> AppResult<Vec<WithSessions>> {
+    let mut sql = Sql::default();
+    let target = target_sql(tx, &mut sql, selection, now)?;
+    let now = sql.int(now);
+    let live = LIVE_SESSION.replace("{now}", &now);
+    let limit = sql.int(MAX_BULK as i64 + 1);
+    let text = format!(
+        "SELECT u.id AS user_id, u.username, u.display_name, u.disabled,
+             (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id AND {live}) AS live
+         FROM users u
+         WHERE u.id IN ({target})
+         ORDER BY lower(u.display_name), u.id
+         LIMIT {limit}"
+    );
+    on_db!(tx, |c| {
+        bind_all!(sqlx::query_as(&text), &sql.binds)
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_error)
+    })
+}
+
+/// One `session.revoke_all` child event per person in `ids`, with the number of sessions it
+/// ends, in one statement. Run it before [`end_sessions`].
+pub async fn write_sign_out_children(
+    tx: &mut Tx,
+    actor: &crate::access::domain::Actor,
+    parent: i64,
+    ids: &[&str],
+    now: i64,
+) -> AppResult<()> {
+    let mut sql = Sql::default();
+    let at = sql.int(now);
+    let actor_id = sql.text(actor.id.clone());
+    let actor_name = sql.text(actor.name.clone());
+    let parent = sql.int(parent);
+    let request = sql.text(actor.request_id.clone().unwrap_or_default());
+    let live = LIVE_SESSION.replace("{now}", &at);
+    let ids = sql.text(serde_json::to_string(ids).unwrap_or_default());
+    let count = format!("(SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id AND {live})");
+    let text = format!(
+        "INSERT INTO audit_events (at, actor_id, actor_name, action, target_type, target_id,
+             target_name, parent_id, summary, details, request_id)
+         SELECT {at}, NULLIF({actor_id}, ''), {actor_name}, 'session.revoke_all', 'user', u.id,
+             u.username, {parent},
+             {actor_name} || ' ended ' || CASE WHEN {count} = 1 THEN 'the session'
+                 ELSE 'all ' || CAST({count} AS TEXT) || ' sessions' END || ' of ' || u.username,
+             '{{\"sessions_ended\":' || CAST({count} AS TEXT) || '}}',
+             NULLIF({request}, '')
+         FROM users u
+         WHERE u.id IN ({ids})
+         ORDER BY lower(u.display_name), u.id",
+        ids = tx.json_strings(&ids)
+    );
+    on_db!(tx, |c| {
+        bind_all!(sqlx::query(&text), &sql.binds)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+    });
+    Ok(())
+}
+
+/// Ends every live session of everyone in `ids`, in one statement.
+pub async fn end_sessions(tx: &mut Tx, ids: &[&str], now: i64) -> AppResult<()> {
+    let mut sql = Sql::default();
+    let now = sql.int(now);
+    let live = LIVE_SESSION.replace("s.", "").replace("{now}", &now);
+    let ids = sql.text(serde_json::to_string(ids).unwrap_or_default());
+    let text = format!(
+        "UPDATE sessions SET revoked_at = {now} WHERE {live} AND user_id IN ({ids})",
+        ids = tx.json_strings(&ids)
+    );
+    on_db!(tx, |c| {
+        bind_all!(sqlx::query(&text), &sql.binds)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+    });
+    Ok(())
+}

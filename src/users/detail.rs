@@ -62,6 +62,10 @@ pub fn UserPage() -> impl IntoView {
                                 {a.caller_permissions.contains(&Permission::UsersWrite).then(|| view! {
                                     <div class="header-actions">
                                         <AccountStatus user=a.user.clone() changes=ctx.changes />
+                                        {[Permission::RolesWrite, Permission::GroupsWrite, Permission::SessionsRevoke]
+                                            .iter()
+                                            .all(|p| a.caller_permissions.contains(p))
+                                            .then(|| view! { <super::offboard::Offboard user_id=a.user.id.clone() changes=ctx.changes /> })}
                                     </div>
                                 }.into_any())}
                             </div>

@@ -1,6 +1,7 @@
-//! Disabling and enabling an account. Disabled, a person cannot sign in and every session of
-//! theirs ends in the same transaction; they keep their history, roles and groups. Enabled
-//! again, they can sign in; their old sessions stay ended.
+//! Disabling, enabling and offboarding an account. Disabled, a person cannot sign in and every
+//! session of theirs ends in the same transaction; they keep their history, roles and groups.
+//! Enabled again, they can sign in; their old sessions stay ended. Offboarded, they also lose
+//! every direct role and group membership.
 
 use crate::access::domain::{ensure_an_admin_remains, record, Actor, Event};
 use crate::access::{store as access, Change};
@@ -78,4 +79,179 @@ pub async fn set_disabled(
         user.display_name,
         sessions(ended)
     )))
+}
+
+/// What offboarding `user_id` would remove now.
+pub async fn offboard_preview(
+    tx: &mut Tx,
+    user_id: &str,
+    now: i64,
+) -> AppResult<super::offboard::OffboardPreview> {
+    let user = access::user(tx, user_id).await?;
+    Ok(super::offboard::OffboardPreview {
+        roles: access::direct_roles(tx, &user.id, now).await?,
+        groups: access::memberships(tx, &user.id, now).await?,
+        live_sessions: crate::sessions::store::live_for_user(tx, &user.id, now)
+            .await?
+            .len() as i64,
+        user_id: user.id,
+        display_name: user.display_name,
+        disabled: user.disabled,
+    })
+}
+
+/// Removes every direct role and membership of a person, ends every session, and optionally
+/// disables the account: one parent event (`user.offboard`) with a child per removal.
+pub async fn offboard(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    disable: bool,
+    now: i64,
+) -> AppResult<Change> {
+    use crate::access::store::{delete_link, MEMBERSHIP, USER_ROLE};
+    use crate::audit::store::{self as audit, NewEvent};
+
+    let plan = offboard_preview(tx, user_id, now).await?;
+    if plan.user_id == actor.id {
+        return Err(AppError::conflict(
+            "You cannot offboard yourself. Ask another administrator.",
+        ));
+    }
+    let user = access::user(tx, &plan.user_id).await?;
+    let disabling = disable && !user.disabled;
+    if plan.roles.is_empty() && plan.groups.is_empty() && plan.live_sessions == 0 && !disabling {
+        return Ok(Change::unchanged(format!(
+            "{} has no direct role, no group and no live session{}; nothing changed.",
+            user.display_name,
+            if user.disabled {
+                ", and is disabled"
+            } else {
+                ""
+            }
+        )));
+    }
+    let mut done = vec![
+        format!("removed {}", count(plan.roles.len(), "direct role")),
+        count(plan.groups.len(), "group membership"),
+        format!("ended {}", sessions(plan.live_sessions as u64)),
+    ];
+    if disabling {
+        done.push("disabled the account".to_string());
+    }
+    let actor_id = (!actor.id.is_empty()).then_some(actor.id.as_str());
+    let event = |action: &'static str, summary: String, details, parent| NewEvent {
+        at: now,
+        actor_id,
+        actor_name: &actor.name,
+        action,
+        target_type: Some("user"),
+        target_id: Some(&user.id),
+        target_name: Some(&user.username),
+        parent_id: parent,
+        summary,
+        details,
+        request_id: actor.request_id.as_deref(),
+    };
+    let parent = audit::record(
+        tx,
+        &event(
+            "user.offboard",
+            format!(
+                "{} offboarded {}: {}",
+                actor.name,
+                user.username,
+                done.join(", ")
+            ),
+            serde_json::json!({
+                "roles": plan.roles, "groups": plan.groups,
+                "sessions_ended": plan.live_sessions, "disabled": disabling,
+            }),
+            None,
+        ),
+    )
+    .await?;
+    for role in &plan.roles {
+        delete_link(tx, USER_ROLE, &user.id, &role.role_id, now).await?;
+        audit::record(
+            tx,
+            &event(
+                "user.role.remove",
+                format!(
+                    "{} removed the role {} from {}",
+                    actor.name, role.role_name, user.username
+                ),
+                serde_json::json!({
+                    "role_id": role.role_id, "role_name": role.role_name,
+                    "before": { "expires_at": role.expires_at },
+                }),
+                Some(parent),
+            ),
+        )
+        .await?;
+    }
+    for group in &plan.groups {
+        delete_link(tx, MEMBERSHIP, &group.group_id, &user.id, now).await?;
+        audit::record(
+            tx,
+            &event(
+                "group.member.remove",
+                format!(
+                    "{} removed {} from the group {}",
+                    actor.name, user.username, group.group_name
+                ),
+                serde_json::json!({
+                    "group_id": group.group_id, "group_name": group.group_name,
+                    "before": { "expires_at": group.expires_at },
+                }),
+                Some(parent),
+            ),
+        )
+        .await?;
+    }
+    let ended = crate::sessions::store::revoke_all(tx, &user.id, now).await?;
+    if ended > 0 {
+        audit::record(
+            tx,
+            &event(
+                "session.revoke_all",
+                format!(
+                    "{} ended all {} of {}",
+                    actor.name,
+                    sessions(ended),
+                    user.username
+                ),
+                serde_json::json!({ "sessions_ended": ended }),
+                Some(parent),
+            ),
+        )
+        .await?;
+    }
+    if disabling {
+        super::store::set_disabled(tx, &user.id, true, now).await?;
+        audit::record(
+            tx,
+            &event(
+                "user.disable",
+                format!("{} disabled {}", actor.name, user.username),
+                serde_json::json!({ "before": { "disabled": false }, "after": { "disabled": true } }),
+                Some(parent),
+            ),
+        )
+        .await?;
+    }
+    // Taking the Administrator role or a group that carries it, or disabling, may leave nobody.
+    ensure_an_admin_remains(tx, now).await?;
+    Ok(Change::ended(format!(
+        "Offboarded {}: {}.",
+        user.display_name,
+        done.join(", ")
+    )))
+}
+
+fn count(n: usize, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
 }

@@ -5,6 +5,7 @@ mod detail;
 pub mod domain;
 pub mod filter;
 mod list;
+pub mod offboard;
 mod picker;
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -269,3 +269,206 @@ both_databases!(
         );
     }
 );
+
+both_databases!(
+    signing_out_a_selection_ends_every_session_under_one_parent_event,
+    async |app: &TestApp| {
+        let ann = app.add_user("ann", "ann passphrase", &["users:read"]).await;
+        let bob = app.add_user("bob", "bob passphrase", &[]).await;
+        let cy = app.add_user("cy", "cy passphrase", &[]).await;
+        let ann_laptop = app.sign_in("ann", "ann passphrase").await;
+        let ann_phone = app.sign_in("ann", "ann passphrase").await;
+        let bob_laptop = app.sign_in("bob", "bob passphrase").await;
+        let admin = app.sign_in_admin().await;
+        let request = json!({
+            "selection": { "kind": "ids", "ids": [ann, bob, cy] },
+            "action": { "kind": "sign_out" },
+        });
+
+        // Without sessions:revoke: refused, and nobody is signed out.
+        let refused = app
+            .call_json("/api/users/bulk/apply", Some(&ann_laptop), request.clone())
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+        assert_eq!(me(app, &bob_laptop).await, StatusCode::OK);
+
+        let preview = app
+            .call_json("/api/users/bulk/preview", Some(&admin), request.clone())
+            .await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+        let preview = preview.json();
+        assert_eq!(preview["sign_out"], true);
+        assert_eq!(preview["counts"]["changes"], 2);
+        assert_eq!(preview["counts"]["already_so"], 1);
+        assert_eq!(preview["confirm_label"], "Sign out 2 people");
+
+        let applied = app
+            .call_json("/api/users/bulk/apply", Some(&admin), request.clone())
+            .await;
+        assert_eq!(applied.status, StatusCode::OK, "{}", applied.body);
+        let parent = applied.json()["event_id"].as_i64().expect("a parent event");
+        for cookie in [&ann_laptop, &ann_phone, &bob_laptop] {
+            assert_eq!(me(app, cookie).await, StatusCode::UNAUTHORIZED);
+        }
+        assert_eq!(me(app, &admin).await, StatusCode::OK, "the admin stays in");
+        assert_eq!(
+            app.count(&format!(
+                "SELECT COUNT(*) FROM audit_events WHERE parent_id = {parent} AND action = 'session.revoke_all'"
+            ))
+            .await,
+            2
+        );
+        assert_eq!(
+            app.count(&format!(
+                "SELECT COUNT(*) FROM audit_events WHERE parent_id = {parent}
+                 AND target_id = '{ann}' AND summary = 'admin ended all 2 sessions of ann'
+                 AND details = '{{\"sessions_ended\":2}}'"
+            ))
+            .await,
+            1
+        );
+
+        // Again: nothing left to end, nothing written.
+        let events = app.count("SELECT COUNT(*) FROM audit_events").await;
+        let again = app
+            .call_json("/api/users/bulk/apply", Some(&admin), request)
+            .await
+            .json();
+        assert!(again["event_id"].is_null(), "{again}");
+        assert_eq!(app.count("SELECT COUNT(*) FROM audit_events").await, events);
+    }
+);
+
+both_databases!(
+    offboarding_removes_everything_in_one_audited_step,
+    async |app: &TestApp| {
+        let leaver = app
+            .add_user("leaver", "leaver passphrase", &["users:read"])
+            .await;
+        let cookie = app.sign_in("leaver", "leaver passphrase").await;
+        let admin = app.sign_in_admin().await;
+        app.call_json(
+            "/api/users/roles/assign",
+            Some(&admin),
+            json!({ "user_id": leaver, "role_id": ADMIN_ROLE, "expires_at": null }),
+        )
+        .await;
+
+        let preview = app
+            .call(
+                "/api/users/offboard/preview",
+                Some(&admin),
+                &[("user_id", &leaver)],
+            )
+            .await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+        let preview = preview.json();
+        assert_eq!(preview["roles"].as_array().unwrap().len(), 1);
+        assert_eq!(preview["groups"][0]["group_name"], "leaver group");
+        assert_eq!(preview["live_sessions"], 1);
+
+        // Someone with users:write alone may disable but not offboard.
+        app.add_user("clerk", "clerk passphrase", &["users:write", "users:read"])
+            .await;
+        let clerk = app.sign_in("clerk", "clerk passphrase").await;
+        let refused = app
+            .call_json(
+                "/api/users/offboard",
+                Some(&clerk),
+                json!({ "user_id": leaver, "disable": true }),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+
+        let done = app
+            .call_json(
+                "/api/users/offboard",
+                Some(&admin),
+                json!({ "user_id": leaver, "disable": true }),
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+        assert_eq!(
+            done.json()["message"],
+            "Offboarded leaver: removed 1 direct role, 1 group membership, ended 1 session, disabled the account."
+        );
+        assert_eq!(me(app, &cookie).await, StatusCode::UNAUTHORIZED);
+        for table in ["user_roles", "group_members"] {
+            assert_eq!(
+                app.count(&format!(
+                    "SELECT COUNT(*) FROM {table} WHERE user_id = '{leaver}'"
+                ))
+                .await,
+                0
+            );
+        }
+        let parent = app
+            .count("SELECT MAX(id) FROM audit_events WHERE action = 'user.offboard'")
+            .await;
+        let children: Vec<String> = {
+            let mut tx = app.db.read().await.unwrap();
+            tessera::on_db!(tx, |c| {
+                sqlx::query_scalar(
+                    "SELECT action FROM audit_events WHERE parent_id = $1 ORDER BY id",
+                )
+                .bind(parent)
+                .fetch_all(&mut *c)
+                .await
+                .unwrap()
+            })
+        };
+        assert_eq!(
+            children,
+            [
+                "user.role.remove",
+                "group.member.remove",
+                "session.revoke_all",
+                "user.disable"
+            ]
+        );
+        let post = app
+            .post_sign_in("leaver", "leaver passphrase", "/users")
+            .await;
+        assert!(post.location().unwrap().contains("error"), "cannot sign in");
+
+        // The last active administrator cannot be offboarded, and nothing changes; nobody
+        // can offboard themselves.
+        let admin_id = app.id_of("users", "username", "admin").await;
+        app.add_user(
+            "ops",
+            "ops passphrase",
+            &[
+                "users:read",
+                "users:write",
+                "roles:write",
+                "groups:write",
+                "sessions:revoke",
+            ],
+        )
+        .await;
+        let ops = app.sign_in("ops", "ops passphrase").await;
+        let events = app.count("SELECT COUNT(*) FROM audit_events").await;
+        let last = app
+            .call_json(
+                "/api/users/offboard",
+                Some(&ops),
+                json!({ "user_id": admin_id, "disable": true }),
+            )
+            .await;
+        assert_eq!(last.status, StatusCode::CONFLICT, "{}", last.body);
+        assert_eq!(
+            me(app, &admin).await,
+            StatusCode::OK,
+            "the admin's session lives"
+        );
+        assert_eq!(app.count("SELECT COUNT(*) FROM audit_events").await, events);
+        let own = app
+            .call_json(
+                "/api/users/offboard",
+                Some(&admin),
+                json!({ "user_id": admin_id, "disable": false }),
+            )
+            .await;
+        assert_eq!(own.status, StatusCode::CONFLICT, "{}", own.body);
+    }
+);
