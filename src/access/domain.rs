@@ -174,6 +174,7 @@ pub async fn unassign_user_role(
     actor: &Actor,
     user_id: &str,
     role_id: &str,
+    sign_out: bool,
     now: i64,
 ) -> AppResult<Change> {
     let user = store::user(tx, user_id).await?;
@@ -187,6 +188,7 @@ pub async fn unassign_user_role(
     if role.id == ADMINISTRATOR_ROLE_ID {
         ensure_an_admin_remains(tx, now).await?;
     }
+    let signed_out = SignedOut::of_user(tx, &user.id, sign_out, now).await?;
     record(
         tx,
         actor,
@@ -197,18 +199,101 @@ pub async fn unassign_user_role(
             target_id: &user.id,
             target_name: &user.username,
             summary: format!(
-                "{} removed the role {} from {}",
-                actor.name, role.name, user.username
+                "{} removed the role {} from {}{}",
+                actor.name,
+                role.name,
+                user.username,
+                signed_out.summary()
             ),
-            details: serde_json::json!({ "role_id": role.id, "role_name": role.name }),
+            details: signed_out.details(serde_json::json!({
+                "role_id": role.id, "role_name": role.name,
+            })),
         },
     )
     .await?;
-    Ok(Change::changed(
-        format!("Removed the role {} from {}.", role.name, user.display_name),
-        true,
-    )
-    .offering_sign_out(&user))
+    Ok(signed_out.change(
+        format!("Removed the role {} from {}", role.name, user.display_name),
+        &user,
+    ))
+}
+
+/// "Also sign them out now", done inside the change that took access away: the sessions it
+/// ended go into the change's own audit event.
+pub(crate) struct SignedOut(pub(crate) Option<u64>);
+
+impl SignedOut {
+    async fn of_user(tx: &mut Tx, user_id: &str, sign_out: bool, now: i64) -> AppResult<Self> {
+        Ok(SignedOut(if sign_out {
+            Some(crate::sessions::store::revoke_all(tx, user_id, now).await?)
+        } else {
+            None
+        }))
+    }
+
+    async fn of_group(tx: &mut Tx, group_id: &str, sign_out: bool, now: i64) -> AppResult<Self> {
+        Ok(SignedOut(if sign_out {
+            Some(crate::sessions::store::revoke_all_of_group(tx, group_id, now).await?)
+        } else {
+            None
+        }))
+    }
+
+    /// Everyone holding the role now; call it before the role's assignments go.
+    pub(crate) async fn of_role(
+        tx: &mut Tx,
+        role_id: &str,
+        sign_out: bool,
+        now: i64,
+    ) -> AppResult<Self> {
+        Ok(SignedOut(if sign_out {
+            Some(crate::sessions::store::revoke_all_of_role(tx, role_id, now).await?)
+        } else {
+            None
+        }))
+    }
+
+    /// What the answer says when people were signed out, after `done` (no full stop).
+    pub(crate) fn ended_message(&self, done: &str, who: &str) -> Option<String> {
+        self.0.map(|n| {
+            format!(
+                "{done} and signed {who} out: {} ended. The change holds right now.",
+                crate::sessions::domain::sessions(n)
+            )
+        })
+    }
+
+    pub(crate) fn summary(&self) -> String {
+        match self.0 {
+            Some(n) => format!(
+                " and signed them out ({} ended)",
+                crate::sessions::domain::sessions(n)
+            ),
+            None => String::new(),
+        }
+    }
+
+    pub(crate) fn details(&self, mut details: serde_json::Value) -> serde_json::Value {
+        if let Some(n) = self.0 {
+            details["sessions_ended"] = n.into();
+        }
+        details
+    }
+
+    /// The answer: signed out now, or the usual "takes effect at the next token" with the offer.
+    fn change(&self, done: String, user: &crate::users::UserSummary) -> Change {
+        match self.ended_message(&done, "them") {
+            Some(message) => Change::ended(message),
+            None => Change::changed(format!("{done}."), true).offering_sign_out(user),
+        }
+    }
+
+    /// The answer for a change that reached many people (a group's or a role's holders).
+    pub(crate) fn change_for_many(&self, done: String, who: &str) -> Change {
+        match self.ended_message(&done, who) {
+            Some(message) => Change::ended(message),
+            None => Change::changed(format!("{done}."), true),
+        }
+    }
 }
 
 /// Adds users to a group (or changes the end of their membership).
@@ -299,6 +384,7 @@ pub async fn remove_member(
     actor: &Actor,
     group_id: &str,
     user_id: &str,
+    sign_out: bool,
     now: i64,
 ) -> AppResult<Change> {
     let group = store::group(tx, group_id).await?;
@@ -310,6 +396,7 @@ pub async fn remove_member(
         )));
     }
     ensure_an_admin_remains(tx, now).await?;
+    let signed_out = SignedOut::of_user(tx, &user.id, sign_out, now).await?;
     record(
         tx,
         actor,
@@ -320,18 +407,22 @@ pub async fn remove_member(
             target_id: &user.id,
             target_name: &user.username,
             summary: format!(
-                "{} removed {} from the group {}",
-                actor.name, user.username, group.name
+                "{} removed {} from the group {}{}",
+                actor.name,
+                user.username,
+                group.name,
+                signed_out.summary()
             ),
-            details: serde_json::json!({ "group_id": group.id, "group_name": group.name }),
+            details: signed_out.details(serde_json::json!({
+                "group_id": group.id, "group_name": group.name,
+            })),
         },
     )
     .await?;
-    Ok(Change::changed(
-        format!("Removed {} from {}.", user.display_name, group.name),
-        true,
-    )
-    .offering_sign_out(&user))
+    Ok(signed_out.change(
+        format!("Removed {} from {}", user.display_name, group.name),
+        &user,
+    ))
 }
 
 /// Gives several people a role directly, from the role's side. One event per person who
@@ -449,6 +540,7 @@ pub async fn unassign_group_role(
     actor: &Actor,
     group_id: &str,
     role_id: &str,
+    sign_out: bool,
     now: i64,
 ) -> AppResult<Change> {
     let group = store::group(tx, group_id).await?;
@@ -462,6 +554,7 @@ pub async fn unassign_group_role(
     if role.id == ADMINISTRATOR_ROLE_ID {
         ensure_an_admin_remains(tx, now).await?;
     }
+    let signed_out = SignedOut::of_group(tx, &group.id, sign_out, now).await?;
     record(
         tx,
         actor,
@@ -472,20 +565,25 @@ pub async fn unassign_group_role(
             target_id: &group.id,
             target_name: &group.name,
             summary: format!(
-                "{} removed the role {} from the group {}",
-                actor.name, role.name, group.name
+                "{} removed the role {} from the group {}{}",
+                actor.name,
+                role.name,
+                group.name,
+                signed_out
+                    .summary()
+                    .replace(" signed them out", " signed its members out")
             ),
-            details: serde_json::json!({ "role_id": role.id, "role_name": role.name }),
+            details: signed_out.details(serde_json::json!({
+                "role_id": role.id, "role_name": role.name,
+            })),
         },
     )
     .await?;
-    Ok(Change::changed(
-        format!(
-            "Removed the role {} from the group {}.",
-            role.name, group.name
-        ),
-        true,
-    ))
+    let done = format!(
+        "Removed the role {} from the group {}",
+        role.name, group.name
+    );
+    Ok(signed_out.change_for_many(done, "its members"))
 }
 
 impl Change {

@@ -267,6 +267,17 @@ where
     )
 }
 
+/// "Also sign them out now" on a removal: it ends sessions, so it also needs `sessions:revoke`.
+#[cfg(feature = "ssr")]
+pub(crate) fn may_sign_out(sign_out: Option<bool>) -> Result<bool, AppError> {
+    use crate::server::context::{authorize, finish};
+    let sign_out = sign_out.unwrap_or(false);
+    if sign_out {
+        finish(authorize(Permission::SessionsRevoke))?;
+    }
+    Ok(sign_out)
+}
+
 /// A person's roles, groups and effective scopes with their reasons. Needs `users:read`.
 #[server(prefix = "/api", endpoint = "users/access")]
 pub async fn get_user_access(user_id: String) -> Result<UserAccess, AppError> {
@@ -329,14 +340,19 @@ pub async fn assign_user_role(
 
 /// Takes a directly assigned role away from a user. Needs `roles:write`.
 #[server(prefix = "/api", endpoint = "users/roles/remove", input = Json)]
-pub async fn unassign_user_role(user_id: String, role_id: String) -> Result<Change, AppError> {
+pub async fn unassign_user_role(
+    user_id: String,
+    role_id: String,
+    sign_out: Option<bool>,
+) -> Result<Change, AppError> {
+    let sign_out = may_sign_out(sign_out)?;
     apply_change(
         Permission::RolesWrite,
         "removed a role from a user",
         move |tx, actor, now| {
             let (user_id, role_id) = (user_id.clone(), role_id.clone());
             Box::pin(async move {
-                domain::unassign_user_role(tx, &actor, &user_id, &role_id, now).await
+                domain::unassign_user_role(tx, &actor, &user_id, &role_id, sign_out, now).await
             })
         },
     )
@@ -365,15 +381,20 @@ pub async fn add_group_members(
 
 /// Removes a person from a group. Needs `groups:write`.
 #[server(prefix = "/api", endpoint = "groups/members/remove", input = Json)]
-pub async fn remove_group_member(group_id: String, user_id: String) -> Result<Change, AppError> {
+pub async fn remove_group_member(
+    group_id: String,
+    user_id: String,
+    sign_out: Option<bool>,
+) -> Result<Change, AppError> {
+    let sign_out = may_sign_out(sign_out)?;
     apply_change(
         Permission::GroupsWrite,
         "removed a member from a group",
         move |tx, actor, now| {
             let (group_id, user_id) = (group_id.clone(), user_id.clone());
-            Box::pin(
-                async move { domain::remove_member(tx, &actor, &group_id, &user_id, now).await },
-            )
+            Box::pin(async move {
+                domain::remove_member(tx, &actor, &group_id, &user_id, sign_out, now).await
+            })
         },
     )
     .await
@@ -491,14 +512,19 @@ pub async fn assign_group_role(
 
 /// Takes a role away from a group. Needs `roles:write`.
 #[server(prefix = "/api", endpoint = "groups/roles/remove", input = Json)]
-pub async fn unassign_group_role(group_id: String, role_id: String) -> Result<Change, AppError> {
+pub async fn unassign_group_role(
+    group_id: String,
+    role_id: String,
+    sign_out: Option<bool>,
+) -> Result<Change, AppError> {
+    let sign_out = may_sign_out(sign_out)?;
     apply_change(
         Permission::RolesWrite,
         "removed a role from a group",
         move |tx, actor, now| {
             let (group_id, role_id) = (group_id.clone(), role_id.clone());
             Box::pin(async move {
-                domain::unassign_group_role(tx, &actor, &group_id, &role_id, now).await
+                domain::unassign_group_role(tx, &actor, &group_id, &role_id, sign_out, now).await
             })
         },
     )

@@ -13,7 +13,8 @@ use crate::auth::Permission;
 use crate::error::AppError;
 use crate::roles::role_options;
 use crate::ui::{
-    format_time, time_left, Changes, EndEditor, ErrorNotice, PickOneForm, Tabs, ToastRegion,
+    format_time, time_left, Changes, EndEditor, ErrorNotice, PickOneForm, SignOutToggle, Tabs,
+    ToastRegion,
 };
 use crate::users::AddPeopleForm;
 
@@ -117,7 +118,7 @@ pub fn GroupMembersTab() -> impl IntoView {
                                         {can_write.then(|| view! {
                                             <button type="button" class="button" aria-label=label
                                                 disabled=move || ctx.changes.busy.get()
-                                                on:click=move |_| ctx.changes.run(remove_group_member(group_id.clone(), user_id.clone()))>
+                                                on:click=move |_| ctx.changes.run(remove_group_member(group_id.clone(), user_id.clone(), ctx.changes.sign_out_choice()))>
                                                 "Remove"
                                             </button>
                                         })}
@@ -137,7 +138,10 @@ pub fn GroupMembersTab() -> impl IntoView {
                             on_add=move |ids, expires_at| ctx.changes.run(add_group_members(group_id.clone(), ids, expires_at)) />
                     }
                 });
+                let toggle = (can_write && detail.caller_permissions.contains(&Permission::SessionsRevoke))
+                    .then(|| view! { <SignOutToggle changes=ctx.changes /> });
                 view! {
+                    {toggle}
                     <section class="section">
                         <h2>"Members"</h2>
                         {list}
@@ -194,7 +198,7 @@ pub fn GroupRolesTab() -> impl IntoView {
                                         {can_write.then(|| view! {
                                             <button type="button" class="chip-remove" aria-label=label
                                                 disabled=move || ctx.changes.busy.get()
-                                                on:click=move |_| ctx.changes.run(unassign_group_role(group_id.clone(), role_id.clone()))>
+                                                on:click=move |_| ctx.changes.run(unassign_group_role(group_id.clone(), role_id.clone(), ctx.changes.sign_out_choice()))>
                                                 "×"
                                             </button>
                                         })}
@@ -232,7 +236,10 @@ pub fn GroupRolesTab() -> impl IntoView {
                 } else {
                     view! { <p class="muted">"Changing a group's roles needs the roles:write scope."</p> }.into_any()
                 };
+                let toggle = (can_write && detail.caller_permissions.contains(&Permission::SessionsRevoke))
+                    .then(|| view! { <SignOutToggle changes=ctx.changes /> });
                 view! {
+                    {toggle}
                     <section class="section">
                         <h2>"Roles every member holds"</h2>
                         {chips}

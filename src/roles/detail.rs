@@ -15,7 +15,8 @@ use crate::groups::group_options;
 use crate::roles::{delete_role, set_role_scope, update_role};
 use crate::scopes::scope_options;
 use crate::ui::{
-    format_time, time_left, Changes, EndEditor, ErrorNotice, PickOneForm, Tabs, ToastRegion,
+    format_time, time_left, Changes, EndEditor, ErrorNotice, PickOneForm, SignOutToggle, Tabs,
+    ToastRegion,
 };
 use crate::users::AddPeopleForm;
 
@@ -141,7 +142,7 @@ pub fn RoleAssignmentsTab() -> impl IntoView {
                                         {can_write.then(|| view! {
                                             <button type="button" class="button" aria-label=label
                                                 disabled=move || ctx.changes.busy.get()
-                                                on:click=move |_| ctx.changes.run(unassign_user_role(user_id.clone(), role_id.clone()))>
+                                                on:click=move |_| ctx.changes.run(unassign_user_role(user_id.clone(), role_id.clone(), ctx.changes.sign_out_choice()))>
                                                 "Remove"
                                             </button>
                                         })}
@@ -179,7 +180,7 @@ pub fn RoleAssignmentsTab() -> impl IntoView {
                                         {can_write.then(|| view! {
                                             <button type="button" class="button" aria-label=label
                                                 disabled=move || ctx.changes.busy.get()
-                                                on:click=move |_| ctx.changes.run(unassign_group_role(group_id.clone(), role_id.clone()))>
+                                                on:click=move |_| ctx.changes.run(unassign_group_role(group_id.clone(), role_id.clone(), ctx.changes.sign_out_choice()))>
                                                 "Remove"
                                             </button>
                                         })}
@@ -226,7 +227,10 @@ pub fn RoleAssignmentsTab() -> impl IntoView {
                 } else {
                     view! { <p class="muted">"Changing who holds this role needs the roles:write scope."</p> }.into_any()
                 };
+                let toggle = (can_write && detail.caller_permissions.contains(&Permission::SessionsRevoke))
+                    .then(|| view! { <SignOutToggle changes=ctx.changes /> });
                 view! {
+                    {toggle}
                     <section class="section" aria-labelledby="role-users">
                         <h2 id="role-users">"Users"</h2>
                         {users}
@@ -275,7 +279,7 @@ pub fn RoleScopesTab() -> impl IntoView {
                                         {editable.then(|| view! {
                                             <button type="button" class="chip-remove" aria-label=label
                                                 disabled=move || ctx.changes.busy.get()
-                                                on:click=move |_| ctx.changes.run(set_role_scope(role_id.clone(), name.clone(), false))>
+                                                on:click=move |_| ctx.changes.run(set_role_scope(role_id.clone(), name.clone(), false, ctx.changes.sign_out_choice()))>
                                                 "×"
                                             </button>
                                         })}
@@ -286,6 +290,9 @@ pub fn RoleScopesTab() -> impl IntoView {
                     }
                     .into_any()
                 };
+                let toggle = (editable && !detail.scopes.is_empty()
+                    && detail.caller_permissions.contains(&Permission::SessionsRevoke))
+                    .then(|| view! { <SignOutToggle changes=ctx.changes /> });
                 let picker = if editable {
                     let options = options
                         .await
@@ -306,7 +313,7 @@ pub fn RoleScopesTab() -> impl IntoView {
                             button="Add scope"
                             changes=ctx.changes
                             no_end=true
-                            on_pick=move |scope, _| ctx.changes.run(set_role_scope(role_id.clone(), scope, true))
+                            on_pick=move |scope, _| ctx.changes.run(set_role_scope(role_id.clone(), scope, true, None))
                         />
                     }
                     .into_any()
@@ -316,6 +323,7 @@ pub fn RoleScopesTab() -> impl IntoView {
                     view! { <p class="muted">"Changing a role's scopes needs the roles:write scope."</p> }.into_any()
                 };
                 view! {
+                    {toggle}
                     <section class="section">{chips}</section>
                     <section class="section">{picker}</section>
                 }
@@ -343,6 +351,26 @@ fn DeleteRole(detail: RoleDetail, changes: Changes) -> impl IntoView {
     );
     let confirm_label = format!("Delete role {name}");
     let role_id = detail.role.id.clone();
+    // Ending the holders' sessions in the same change needs sessions:revoke, and holders.
+    let may_sign_out = detail.holders_total > 0
+        && detail
+            .caller_permissions
+            .contains(&Permission::SessionsRevoke);
+    let delete = move |sign_out: bool| {
+        let (role_id, navigate) = (role_id.clone(), navigate.clone());
+        move |_| {
+            let (role_id, navigate) = (role_id.clone(), navigate.clone());
+            changes.busy.set(true);
+            leptos::task::spawn_local(async move {
+                let outcome = delete_role(role_id, sign_out.then_some(true)).await;
+                changes.busy.set(false);
+                match outcome {
+                    Ok(_) => navigate("/roles", Default::default()),
+                    Err(error) => changes.fail(error.message),
+                }
+            });
+        }
+    };
     view! {
         <Show
             when=move || asking.get()
@@ -354,23 +382,15 @@ fn DeleteRole(detail: RoleDetail, changes: Changes) -> impl IntoView {
                 <p>{impact.clone()}</p>
                 <p class="inline-form">
                     <button type="button" class="button button-danger" disabled=move || changes.busy.get()
-                        on:click={
-                            let (role_id, navigate) = (role_id.clone(), navigate.clone());
-                            move |_| {
-                                let (role_id, navigate) = (role_id.clone(), navigate.clone());
-                                changes.busy.set(true);
-                                leptos::task::spawn_local(async move {
-                                    let outcome = delete_role(role_id).await;
-                                    changes.busy.set(false);
-                                    match outcome {
-                                        Ok(_) => navigate("/roles", Default::default()),
-                                        Err(error) => changes.fail(error.message),
-                                    }
-                                });
-                            }
-                        }>
+                        on:click=delete(false)>
                         {confirm_label.clone()}
                     </button>
+                    {may_sign_out.then(|| view! {
+                        <button type="button" class="button button-danger" disabled=move || changes.busy.get()
+                            on:click=delete(true)>
+                            "Delete and sign its holders out now"
+                        </button>
+                    })}
                     <button type="button" class="button" on:click=move |_| asking.set(false)>"Cancel"</button>
                 </p>
             </div>

@@ -2,7 +2,7 @@
 //! Built-in roles keep their name and scopes and cannot be deleted: Tessera's own access
 //! depends on them.
 
-use crate::access::domain::{record, Actor, Event};
+use crate::access::domain::{record, Actor, Event, SignedOut};
 use crate::access::{store as access, Change};
 use crate::error::{AppError, AppResult};
 use crate::storage::Tx;
@@ -128,6 +128,7 @@ pub async fn set_scope(
     role_id: &str,
     scope: &str,
     grant: bool,
+    sign_out: bool,
     now: i64,
 ) -> AppResult<Change> {
     let role = access::role_header(tx, role_id).await?;
@@ -152,6 +153,8 @@ pub async fn set_scope(
             )
         }));
     }
+    // Only a removal takes access away; adding a scope has nobody to sign out.
+    let signed_out = SignedOut::of_role(tx, &role.id, sign_out && !grant, now).await?;
     let (action, summary, message) = if grant {
         (
             "role.scope.add",
@@ -159,16 +162,20 @@ pub async fn set_scope(
                 "{} added the scope {scope} to the role {}",
                 actor.name, role.name
             ),
-            format!("The role {} now grants {scope}.", role.name),
+            format!("The role {} now grants {scope}", role.name),
         )
     } else {
         (
             "role.scope.remove",
             format!(
-                "{} removed the scope {scope} from the role {}",
-                actor.name, role.name
+                "{} removed the scope {scope} from the role {}{}",
+                actor.name,
+                role.name,
+                signed_out
+                    .summary()
+                    .replace(" signed them out", " signed its holders out")
             ),
-            format!("The role {} no longer grants {scope}.", role.name),
+            format!("The role {} no longer grants {scope}", role.name),
         )
     };
     record(
@@ -181,15 +188,21 @@ pub async fn set_scope(
             target_id: &role.id,
             target_name: &role.name,
             summary,
-            details: serde_json::json!({ "scope": scope }),
+            details: signed_out.details(serde_json::json!({ "scope": scope })),
         },
     )
     .await?;
-    Ok(Change::changed(message, true))
+    Ok(signed_out.change_for_many(message, "its holders"))
 }
 
 /// Deletes a custom role and every assignment of it.
-pub async fn delete(tx: &mut Tx, actor: &Actor, role_id: &str, now: i64) -> AppResult<Change> {
+pub async fn delete(
+    tx: &mut Tx,
+    actor: &Actor,
+    role_id: &str,
+    sign_out: bool,
+    now: i64,
+) -> AppResult<Change> {
     let role = match access::role_header(tx, role_id).await {
         Ok(role) => role,
         Err(error) if error.code == crate::error::ErrorCode::NotFound => {
@@ -207,6 +220,8 @@ pub async fn delete(tx: &mut Tx, actor: &Actor, role_id: &str, now: i64) -> AppR
     let holders = super::store::active_holders(tx, &role.id, now).await?;
     let users = access::role_users(tx, &role.id, now).await?.len();
     let groups = access::role_groups(tx, &role.id, now).await?.len();
+    // Before the assignments go: they say who holds the role.
+    let signed_out = SignedOut::of_role(tx, &role.id, sign_out, now).await?;
     super::store::delete(tx, &role.id).await?;
     record(
         tx,
@@ -218,17 +233,17 @@ pub async fn delete(tx: &mut Tx, actor: &Actor, role_id: &str, now: i64) -> AppR
             target_id: &role.id,
             target_name: &role.name,
             summary: format!(
-                "{} deleted the role {}, held by {holders} people ({users} directly, {groups} groups)",
-                actor.name, role.name
+                "{} deleted the role {}, held by {holders} people ({users} directly, {groups} groups){}",
+                actor.name, role.name,
+                signed_out
+                    .summary()
+                    .replace(" signed them out", " signed its holders out")
             ),
-            details: serde_json::json!({
+            details: signed_out.details(serde_json::json!({
                 "before": { "description": role.description, "direct_users": users, "groups": groups, "holders": holders },
-            }),
+            })),
         },
     )
     .await?;
-    Ok(Change::changed(
-        format!("Deleted the role {}.", role.name),
-        true,
-    ))
+    Ok(signed_out.change_for_many(format!("Deleted the role {}", role.name), "its holders"))
 }

@@ -157,37 +157,45 @@ pub async fn update_role(
     .await
 }
 
-/// Makes a custom role grant `scope` (`grant` true) or stop granting it. Needs `roles:write`.
+/// Makes a custom role grant `scope` (`grant` true) or stop granting it. Needs `roles:write`,
+/// and `sessions:revoke` to sign the role's holders out in the same change (`sign_out`).
 #[server(prefix = "/api", endpoint = "roles/scopes/set", input = leptos::server_fn::codec::Json)]
 pub async fn set_role_scope(
     role_id: String,
     scope: String,
     grant: bool,
+    sign_out: Option<bool>,
 ) -> Result<crate::access::Change, AppError> {
     use crate::auth::Permission;
+    let sign_out = crate::access::may_sign_out(sign_out)?;
     crate::access::apply_change(
         Permission::RolesWrite,
         "changed a role's scopes",
         move |tx, actor, now| {
             let (role_id, scope) = (role_id.clone(), scope.clone());
-            Box::pin(
-                async move { domain::set_scope(tx, &actor, &role_id, &scope, grant, now).await },
-            )
+            Box::pin(async move {
+                domain::set_scope(tx, &actor, &role_id, &scope, grant, sign_out, now).await
+            })
         },
     )
     .await
 }
 
-/// Deletes a custom role and all its assignments. Needs `roles:write`.
+/// Deletes a custom role and all its assignments. Needs `roles:write`, and `sessions:revoke` to
+/// sign the role's holders out in the same change (`sign_out`).
 #[server(prefix = "/api", endpoint = "roles/delete", input = leptos::server_fn::codec::Json)]
-pub async fn delete_role(role_id: String) -> Result<crate::access::Change, AppError> {
+pub async fn delete_role(
+    role_id: String,
+    sign_out: Option<bool>,
+) -> Result<crate::access::Change, AppError> {
     use crate::auth::Permission;
+    let sign_out = crate::access::may_sign_out(sign_out)?;
     crate::access::apply_change(
         Permission::RolesWrite,
         "deleted a role",
         move |tx, actor, now| {
             let role_id = role_id.clone();
-            Box::pin(async move { domain::delete(tx, &actor, &role_id, now).await })
+            Box::pin(async move { domain::delete(tx, &actor, &role_id, sign_out, now).await })
         },
     )
     .await

@@ -59,3 +59,44 @@ pub async fn revoke_all(tx: &mut Tx, user_id: &str, now: i64) -> AppResult<u64> 
         .rows_affected()
     }))
 }
+
+/// Ends every live session of the group's live members; returns how many sessions ended.
+pub async fn revoke_all_of_group(tx: &mut Tx, group_id: &str, now: i64) -> AppResult<u64> {
+    Ok(on_db!(tx, |c| {
+        sqlx::query(&format!(
+            "UPDATE sessions SET revoked_at = $2 WHERE {LIVE} AND user_id IN (
+                 SELECT user_id FROM group_members
+                 WHERE group_id = $1 AND (expires_at IS NULL OR expires_at > $2))"
+        ))
+        .bind(group_id)
+        .bind(now)
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?
+        .rows_affected()
+    }))
+}
+
+/// Ends every live session of everyone who holds the role now, directly or through a group;
+/// returns how many sessions ended.
+pub async fn revoke_all_of_role(tx: &mut Tx, role_id: &str, now: i64) -> AppResult<u64> {
+    Ok(on_db!(tx, |c| {
+        sqlx::query(&format!(
+            "UPDATE sessions SET revoked_at = $2 WHERE {LIVE} AND user_id IN (
+                 SELECT ur.user_id FROM user_roles ur
+                 WHERE ur.role_id = $1 AND (ur.expires_at IS NULL OR ur.expires_at > $2)
+                 UNION
+                 SELECT gm.user_id FROM group_roles gr
+                 JOIN group_members gm ON gm.group_id = gr.group_id
+                 WHERE gr.role_id = $1
+                   AND (gr.expires_at IS NULL OR gr.expires_at > $2)
+                   AND (gm.expires_at IS NULL OR gm.expires_at > $2))"
+        ))
+        .bind(role_id)
+        .bind(now)
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?
+        .rows_affected()
+    }))
+}

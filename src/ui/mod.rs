@@ -237,6 +237,9 @@ pub struct Changes {
     /// Bumped after a change; pages key their resources on it.
     pub refresh: RwSignal<u32>,
     pub busy: RwSignal<bool>,
+    /// "Also sign them out now": removals made while it is ticked end the affected people's
+    /// sessions inside the same change (and its audit event).
+    pub sign_out: RwSignal<bool>,
 }
 
 impl Default for Changes {
@@ -245,6 +248,7 @@ impl Default for Changes {
             toast: RwSignal::new(None),
             refresh: RwSignal::new(0),
             busy: RwSignal::new(false),
+            sign_out: RwSignal::new(false),
         }
     }
 }
@@ -274,6 +278,12 @@ impl Changes {
                 Err(error) => self.fail(error.message),
             }
         });
+    }
+
+    /// What a removal sends for "also sign them out now": absent unless ticked, so callers
+    /// without `sessions:revoke` never ask for it.
+    pub fn sign_out_choice(self) -> Option<bool> {
+        self.sign_out.get_untracked().then_some(true)
     }
 
     /// Reports a mistake caught before anything was sent.
@@ -383,6 +393,26 @@ where
                 {button}
             </button>
         </form>
+    }
+}
+
+/// The "also sign them out now" choice above a page's removals, for callers who may end
+/// sessions. Ticked, each × takes the access away and ends the people's sessions in one change,
+/// so the removal holds at once rather than at their next token.
+#[component]
+pub fn SignOutToggle(changes: Changes) -> impl IntoView {
+    view! {
+        <label class="sign-out-toggle">
+            <input
+                type="checkbox"
+                prop:checked=move || changes.sign_out.get()
+                on:change=move |ev| changes.sign_out.set(event_target_checked(&ev))
+            />
+            <span>
+                "Also sign them out now when I remove access "
+                <span class="muted small">"(otherwise a removal reaches their next token, within minutes)"</span>
+            </span>
+        </label>
     }
 }
 

@@ -14,7 +14,8 @@ use crate::groups::group_options;
 use crate::roles::role_options;
 use crate::sessions::{list_user_sessions, revoke_all_sessions, revoke_session, set_user_disabled};
 use crate::ui::{
-    format_time, time_left, Changes, EndEditor, ErrorNotice, PickOneForm, Tabs, ToastRegion,
+    format_time, time_left, Changes, EndEditor, ErrorNotice, PickOneForm, SignOutToggle, Tabs,
+    ToastRegion,
 };
 
 #[derive(Clone, Copy)]
@@ -145,7 +146,7 @@ pub fn UserRolesTab() -> impl IntoView {
                                                     aria-label=label
                                                     title="Remove this direct assignment"
                                                     disabled=move || ctx.changes.busy.get()
-                                                    on:click=move |_| ctx.changes.run(unassign_user_role(user_id.clone(), role_id.clone()))
+                                                    on:click=move |_| ctx.changes.run(unassign_user_role(user_id.clone(), role_id.clone(), ctx.changes.sign_out_choice()))
                                                 >
                                                     "×"
                                                 </button>
@@ -225,7 +226,10 @@ pub fn UserRolesTab() -> impl IntoView {
                 } else {
                     view! { <p class="muted">"You can see these roles but not change them: that needs the roles:write scope."</p> }.into_any()
                 };
+                let toggle = (can_write && access.caller_permissions.contains(&Permission::SessionsRevoke))
+                    .then(|| view! { <SignOutToggle changes=ctx.changes /> });
                 view! {
+                    {toggle}
                     <section aria-labelledby="direct-roles" class="section">
                         <h2 id="direct-roles">"Direct roles"</h2>
                         {direct_chips}
@@ -282,7 +286,7 @@ pub fn UserGroupsTab() -> impl IntoView {
                                                     class="button"
                                                     aria-label=label
                                                     disabled=move || ctx.changes.busy.get()
-                                                    on:click=move |_| ctx.changes.run(remove_group_member(group_id.clone(), user_id.clone()))
+                                                    on:click=move |_| ctx.changes.run(remove_group_member(group_id.clone(), user_id.clone(), ctx.changes.sign_out_choice()))
                                                 >
                                                     "Remove"
                                                 </button>
@@ -323,7 +327,10 @@ pub fn UserGroupsTab() -> impl IntoView {
                 } else {
                     view! { <p class="muted">"Changing groups needs the groups:write scope."</p> }.into_any()
                 };
+                let toggle = (can_write && access.caller_permissions.contains(&Permission::SessionsRevoke))
+                    .then(|| view! { <SignOutToggle changes=ctx.changes /> });
                 view! {
+                    {toggle}
                     <section class="section">
                         <h2>"Groups"</h2>
                         {list}

@@ -271,6 +271,126 @@ both_databases!(
 );
 
 both_databases!(
+    removing_access_can_sign_people_out_in_the_same_change_and_event,
+    async |app: &TestApp| {
+        let temp = app
+            .add_user("temp", "temp passphrase", &["users:read"])
+            .await;
+        let group = app.id_of("access_groups", "name", "temp group").await;
+        let role = app.id_of("roles", "name", "temp role").await;
+        let admin = app.sign_in_admin().await;
+        let events = |action: &str| {
+            format!(
+                "SELECT COUNT(*) FROM audit_events WHERE action = '{action}' AND details LIKE '%\"sessions_ended\":1%'"
+            )
+        };
+
+        // Signing out in the same change needs sessions:revoke besides the write scope; the
+        // refusal changes nothing.
+        app.add_user(
+            "editor",
+            "editor passphrase",
+            &["groups:write", "roles:write"],
+        )
+        .await;
+        let editor = app.sign_in("editor", "editor passphrase").await;
+        let cookie = app.sign_in("temp", "temp passphrase").await;
+        let refused = app
+            .call_json(
+                "/api/groups/members/remove",
+                Some(&editor),
+                json!({ "group_id": group, "user_id": temp, "sign_out": true }),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+        assert_eq!(me(app, &cookie).await, StatusCode::OK);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM group_members WHERE user_id IN (SELECT id FROM users WHERE username = 'temp')")
+                .await,
+            1
+        );
+
+        // A member removed and signed out: one event that says how many sessions ended.
+        let removed = app
+            .call_json(
+                "/api/groups/members/remove",
+                Some(&admin),
+                json!({ "group_id": group, "user_id": temp, "sign_out": true }),
+            )
+            .await;
+        let answer = removed.json();
+        assert_eq!(
+            answer["message"], "Removed temp from temp group and signed them out: 1 session ended. The change holds right now.",
+            "{answer}"
+        );
+        assert!(answer["takes_effect"].is_null() && answer["sign_out"].is_null());
+        assert_eq!(me(app, &cookie).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(app.count(&events("group.member.remove")).await, 1);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_events WHERE action LIKE 'session.revoke%'")
+                .await,
+            0,
+            "no separate sign-out event"
+        );
+        // Without it, the session lives on and the answer offers the sign-out instead.
+        app.call_json(
+            "/api/groups/members/add",
+            Some(&admin),
+            json!({ "group_id": group, "user_ids": [temp], "expires_at": null }),
+        )
+        .await;
+        let cookie = app.sign_in("temp", "temp passphrase").await;
+        let kept = app
+            .call_json(
+                "/api/groups/roles/remove",
+                Some(&admin),
+                json!({ "group_id": group, "role_id": role }),
+            )
+            .await;
+        assert_eq!(kept.json()["changed"], true, "{}", kept.body);
+        assert_eq!(me(app, &cookie).await, StatusCode::OK);
+
+        // A role's scope removed: everyone holding the role (here directly) is signed out.
+        app.call_json(
+            "/api/users/roles/assign",
+            Some(&admin),
+            json!({ "user_id": temp, "role_id": role, "expires_at": null }),
+        )
+        .await;
+        let scope = app
+            .call_json(
+                "/api/roles/scopes/set",
+                Some(&admin),
+                json!({ "role_id": role, "scope": "users:read", "grant": false, "sign_out": true }),
+            )
+            .await;
+        assert_eq!(
+            scope.json()["message"],
+            "The role temp role no longer grants users:read and signed its holders out: 1 session ended. The change holds right now.",
+            "{}",
+            scope.body
+        );
+        assert_eq!(me(app, &cookie).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(app.count(&events("role.scope.remove")).await, 1);
+
+        // A role deleted: its holders are found before its assignments go.
+        let cookie = app.sign_in("temp", "temp passphrase").await;
+        let deleted = app
+            .call_json(
+                "/api/roles/delete",
+                Some(&admin),
+                json!({ "role_id": role, "sign_out": true }),
+            )
+            .await;
+        assert_eq!(deleted.json()["changed"], true, "{}", deleted.body);
+        assert_eq!(me(app, &cookie).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(app.count(&events("role.delete")).await, 1);
+        // The administrator's own session was never among them.
+        assert_eq!(me(app, &admin).await, StatusCode::OK);
+    }
+);
+
+both_databases!(
     signing_out_a_selection_ends_every_session_under_one_parent_event,
     async |app: &TestApp| {
         let ann = app.add_user("ann", "ann passphrase", &["users:read"]).await;
