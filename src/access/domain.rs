@@ -230,7 +230,12 @@ impl SignedOut {
         }))
     }
 
-    async fn of_group(tx: &mut Tx, group_id: &str, sign_out: bool, now: i64) -> AppResult<Self> {
+    pub(crate) async fn of_group(
+        tx: &mut Tx,
+        group_id: &str,
+        sign_out: bool,
+        now: i64,
+    ) -> AppResult<Self> {
         Ok(SignedOut(if sign_out {
             Some(crate::sessions::store::revoke_all_of_group(tx, group_id, now).await?)
         } else {

@@ -87,6 +87,8 @@ pub struct UserAccess {
     pub inherited: Vec<InheritedRole>,
     pub groups: Vec<Membership>,
     pub scopes: Vec<ScopeAccess>,
+    /// Who is looking: their own page offers no "Set password" (the account page does that).
+    pub caller_id: String,
     pub now: i64,
     /// What the caller may change here, so the page offers only what the server would allow.
     pub caller_permissions: Vec<Permission>,
@@ -170,6 +172,13 @@ pub struct Change {
     /// sign them out now rather than at their next token.
     #[serde(default)]
     pub sign_out: Option<SignOutOffer>,
+}
+
+/// What creating something answers: its id (to open its page), and a sentence for the person.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Created {
+    pub id: String,
+    pub message: String,
 }
 
 /// "Sign them out now", offered after a change took access away from one person.
@@ -306,6 +315,7 @@ pub async fn get_user_access(user_id: String) -> Result<UserAccess, AppError> {
                 inherited,
                 groups,
                 scopes,
+                caller_id: caller.user_id.clone(),
                 now,
                 caller_permissions: Permission::ALL
                     .into_iter()

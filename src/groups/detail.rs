@@ -50,6 +50,9 @@ pub fn GroupPage() -> impl IntoView {
                                 {if d.group.description.is_empty() { "No description.".to_string() } else { d.group.description.clone() }}
                                 {format!(" · {} members · {} roles", d.members.len(), d.roles.len())}
                             </p>
+                            {d.caller_permissions.contains(&Permission::GroupsWrite).then(|| view! {
+                                <super::manage::GroupActions detail=d.clone() changes />
+                            }.into_any())}
                         </div>
                     }
                     .into_any(),

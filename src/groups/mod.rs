@@ -2,6 +2,9 @@
 
 mod detail;
 #[cfg(feature = "ssr")]
+pub mod domain;
+mod manage;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 pub use detail::{GroupMembersTab, GroupPage, GroupRolesTab};
@@ -10,7 +13,9 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::ui::{use_list_params, AccessNav, DataTable, Page, PageHeader, SearchBox};
+use crate::ui::{
+    use_list_params, AccessNav, Changes, DataTable, Page, PageHeader, SearchBox, ToastRegion,
+};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
@@ -42,19 +47,29 @@ pub async fn list_groups(search: String, page: u32) -> Result<Page<GroupSummary>
 #[component]
 pub fn GroupsPage() -> impl IntoView {
     let (search, page) = use_list_params();
+    let changes = Changes::default();
     let groups = Resource::new(
-        move || (search.get(), page.get()),
-        |(search, page)| list_groups(search, page),
+        move || (search.get(), page.get(), changes.refresh.get()),
+        |(search, page, _)| list_groups(search, page),
     );
+    let me = Resource::new(|| (), |_| crate::auth::me());
     view! {
         <PageHeader title="Groups" lead="Members of a group hold every role the group holds." />
         <AccessNav />
+        <ToastRegion toast=changes.toast />
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                me.await
+                    .is_ok_and(|me| me.permissions.contains(&crate::auth::Permission::GroupsWrite))
+                    .then(|| view! { <manage::NewGroupForm changes /> })
+            })}
+        </Transition>
         <SearchBox label="Search groups" placeholder="Group name or description" value=search />
         <DataTable
             resource=groups
             columns=&["Group", "Description", "Members", "Roles"]
             noun="groups"
-            empty_hint="Groups appear here once created; the demo organisation has several."
+            empty_hint="Create a group above, then add members and give it roles."
             search
             row=|group: GroupSummary| {
                 view! {
@@ -93,4 +108,74 @@ pub async fn group_options() -> Result<Vec<GroupOption>, AppError> {
         }
         .await,
     )
+}
+
+/// Creates a group. Needs `groups:write`.
+#[server(prefix = "/api", endpoint = "groups/create", input = leptos::server_fn::codec::Json)]
+pub async fn create_group(
+    name: String,
+    description: String,
+) -> Result<crate::access::Created, AppError> {
+    use crate::auth::Permission;
+    use crate::server::context::{authorize, finish};
+    finish(
+        async move {
+            let (ctx, caller) = authorize(Permission::GroupsWrite)?;
+            let (actor, now) = (ctx.actor(&caller), ctx.now);
+            let created = ctx
+                .state
+                .db
+                .write(|tx| {
+                    let (actor, name, description) =
+                        (actor.clone(), name.clone(), description.clone());
+                    Box::pin(
+                        async move { domain::create(tx, &actor, &name, &description, now).await },
+                    )
+                })
+                .await?;
+            tracing::info!(group_id = %created.id, "created a group");
+            Ok(created)
+        }
+        .await,
+    )
+}
+
+/// Renames a group or changes its description. Needs `groups:write`.
+#[server(prefix = "/api", endpoint = "groups/update", input = leptos::server_fn::codec::Json)]
+pub async fn update_group(
+    group_id: String,
+    name: String,
+    description: String,
+) -> Result<crate::access::Change, AppError> {
+    crate::access::apply_change(
+        crate::auth::Permission::GroupsWrite,
+        "edited a group",
+        move |tx, actor, now| {
+            let (group_id, name, description) =
+                (group_id.clone(), name.clone(), description.clone());
+            Box::pin(async move {
+                domain::update(tx, &actor, &group_id, &name, &description, now).await
+            })
+        },
+    )
+    .await
+}
+
+/// Deletes a group with its memberships and roles. Needs `groups:write`, and `sessions:revoke`
+/// to sign its members out in the same change (`sign_out`).
+#[server(prefix = "/api", endpoint = "groups/delete", input = leptos::server_fn::codec::Json)]
+pub async fn delete_group(
+    group_id: String,
+    sign_out: Option<bool>,
+) -> Result<crate::access::Change, AppError> {
+    let sign_out = crate::access::may_sign_out(sign_out)?;
+    crate::access::apply_change(
+        crate::auth::Permission::GroupsWrite,
+        "deleted a group",
+        move |tx, actor, now| {
+            let group_id = group_id.clone();
+            Box::pin(async move { domain::delete(tx, &actor, &group_id, sign_out, now).await })
+        },
+    )
+    .await
 }

@@ -66,6 +66,33 @@ pub async fn insert(tx: &mut Tx, name: &str, description: &str, now: i64) -> App
     Ok(id)
 }
 
+pub async fn update(tx: &mut Tx, id: &str, name: &str, description: &str) -> AppResult<()> {
+    on_db!(tx, |c| {
+        sqlx::query("UPDATE access_groups SET name = $2, description = $3 WHERE id = $1")
+            .bind(id)
+            .bind(name)
+            .bind(description)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+    });
+    Ok(())
+}
+
+/// Deletes a group; its memberships and role assignments go with it (foreign keys).
+pub async fn delete(tx: &mut Tx, id: &str) -> AppResult<()> {
+    on_db!(tx, |c| {
+        sqlx::query("DELETE FROM access_groups WHERE id = $1")
+            .bind(id)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+    });
+    Ok(())
+}
+
 /// Adds a user to a group; does nothing if they are a member already.
 pub async fn add_member(tx: &mut Tx, group_id: &str, user_id: &str, now: i64) -> AppResult<bool> {
     let changed = on_db!(tx, |c| {

@@ -62,6 +62,10 @@ pub fn UserPage() -> impl IntoView {
                                 </p>
                                 {a.caller_permissions.contains(&Permission::UsersWrite).then(|| view! {
                                     <div class="header-actions">
+                                        <super::manage::EditProfile user=a.user.clone() changes=ctx.changes />
+                                        {(a.user.id != a.caller_id).then(|| view! {
+                                            <super::manage::SetPassword user=a.user.clone() changes=ctx.changes />
+                                        })}
                                         <AccountStatus user=a.user.clone() changes=ctx.changes />
                                         {[Permission::RolesWrite, Permission::GroupsWrite, Permission::SessionsRevoke]
                                             .iter()

@@ -4,7 +4,7 @@
 //! every direct role and group membership.
 
 use crate::access::domain::{ensure_an_admin_remains, record, Actor, Event};
-use crate::access::{store as access, Change};
+use crate::access::{store as access, Change, Created};
 use crate::error::{AppError, AppResult};
 use crate::sessions::domain::sessions;
 use crate::storage::Tx;
@@ -254,4 +254,151 @@ fn count(n: usize, noun: &str) -> String {
         1 => format!("1 {noun}"),
         n => format!("{n} {noun}s"),
     }
+}
+
+/// Creates a person. `user.password_hash` is already hashed (off the async threads) by the
+/// caller; without one, they cannot sign in until an administrator sets a password.
+pub async fn create(
+    tx: &mut Tx,
+    actor: &Actor,
+    user: &super::store::NewUser,
+    now: i64,
+) -> AppResult<Created> {
+    let id = super::store::insert(tx, user, now).await?;
+    record(
+        tx,
+        actor,
+        now,
+        Event {
+            action: "user.create",
+            target_type: "user",
+            target_id: &id,
+            target_name: &user.username,
+            summary: format!("{} created the user {}", actor.name, user.username),
+            details: serde_json::json!({
+                "after": {
+                    "username": user.username, "display_name": user.display_name,
+                    "email": user.email, "password": user.password_hash.is_some(),
+                },
+            }),
+        },
+    )
+    .await?;
+    let message = if user.password_hash.is_some() {
+        format!(
+            "Created {}. They can sign in with the password you chose; ask them to change it.",
+            user.display_name
+        )
+    } else {
+        format!(
+            "Created {}. They cannot sign in until someone sets a password.",
+            user.display_name
+        )
+    };
+    Ok(Created { id, message })
+}
+
+/// Changes a person's display name and email.
+pub async fn update_profile(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    display_name: &str,
+    email: &str,
+    now: i64,
+) -> AppResult<Change> {
+    let before = access::user(tx, user_id).await?;
+    let parsed = super::store::NewUser::parse(&before.username, display_name, Some(email), None)?;
+    if parsed.display_name == before.display_name && parsed.email == before.email {
+        return Ok(Change::unchanged(format!(
+            "{} already reads like that; nothing changed.",
+            before.display_name
+        )));
+    }
+    super::store::set_profile(
+        tx,
+        &before.id,
+        &parsed.display_name,
+        parsed.email.as_deref(),
+        now,
+    )
+    .await?;
+    record(
+        tx,
+        actor,
+        now,
+        Event {
+            action: "user.update",
+            target_type: "user",
+            target_id: &before.id,
+            target_name: &before.username,
+            summary: format!("{} edited the profile of {}", actor.name, before.username),
+            details: serde_json::json!({
+                "before": { "display_name": before.display_name, "email": before.email },
+                "after": { "display_name": parsed.display_name, "email": parsed.email },
+            }),
+        },
+    )
+    .await?;
+    Ok(Change::ended(format!(
+        "Saved the profile of {}.",
+        parsed.display_name
+    )))
+}
+
+/// Sets a new password for someone else (a forgotten one, or a first one), optionally ending
+/// their sessions. The hash is made by the caller, off the async threads.
+pub async fn set_password(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: &str,
+    hash: &str,
+    sign_out: bool,
+    now: i64,
+) -> AppResult<Change> {
+    let user = access::user(tx, user_id).await?;
+    if user.id == actor.id {
+        return Err(AppError::conflict(
+            "Change your own password on your account page: it asks for the current one.",
+        ));
+    }
+    super::store::set_password_hash(tx, &user.id, hash, now).await?;
+    let ended = if sign_out {
+        Some(crate::sessions::store::revoke_all(tx, &user.id, now).await?)
+    } else {
+        None
+    };
+    record(
+        tx,
+        actor,
+        now,
+        Event {
+            action: "user.password.set",
+            target_type: "user",
+            target_id: &user.id,
+            target_name: &user.username,
+            summary: match ended {
+                Some(n) => format!(
+                    "{} set a new password for {} and ended {}",
+                    actor.name,
+                    user.username,
+                    sessions(n)
+                ),
+                None => format!("{} set a new password for {}", actor.name, user.username),
+            },
+            details: serde_json::json!({ "sessions_ended": ended }),
+        },
+    )
+    .await?;
+    Ok(Change::ended(match ended {
+        Some(n) => format!(
+            "Set a new password for {} and ended {}. Tell them the password by a safe channel.",
+            user.display_name,
+            sessions(n)
+        ),
+        None => format!(
+            "Set a new password for {}. Tell them by a safe channel; their sessions go on.",
+            user.display_name
+        ),
+    }))
 }

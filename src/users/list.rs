@@ -63,8 +63,18 @@ pub fn UsersPage() -> impl IntoView {
         }
     });
 
+    let me = Resource::new(|| (), |_| crate::auth::me());
+    let changes = crate::ui::Changes::default();
     view! {
         <PageHeader title="Users" lead="Everyone who can sign in through Tessera. Filter, pick people across pages, and change their access in one step." />
+        <crate::ui::ToastRegion toast=changes.toast />
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                me.await
+                    .is_ok_and(|me| me.permissions.contains(&crate::auth::Permission::UsersWrite))
+                    .then(|| view! { <super::manage::NewUserPanel changes /> })
+            })}
+        </Transition>
         <Filters view_state />
         <Transition fallback=move || view! { <TableSkeleton /> }>
             {move || Suspend::new(async move {

@@ -5,6 +5,7 @@ mod detail;
 pub mod domain;
 pub mod filter;
 mod list;
+mod manage;
 pub mod offboard;
 mod picker;
 #[cfg(feature = "ssr")]
@@ -87,4 +88,113 @@ pub async fn browse_users(
         }
         .await,
     )
+}
+
+/// A new person as the console's form sends it. An empty password leaves the account without
+/// one (it cannot sign in until one is set).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewUserInput {
+    pub username: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+/// The Argon2id hash of a new password, after the policy check; `None` for an empty one when
+/// `optional`. Runs on the blocking pool.
+#[cfg(feature = "ssr")]
+async fn new_password_hash(password: String, optional: bool) -> Result<Option<String>, AppError> {
+    use crate::auth::password;
+    if password.is_empty() && optional {
+        return Ok(None);
+    }
+    password::check_policy(&password)?;
+    password::hash(secrecy::SecretString::from(password))
+        .await
+        .map(Some)
+}
+
+/// Creates a person. Needs `users:write`.
+#[server(prefix = "/api", endpoint = "users/create", input = leptos::server_fn::codec::Json)]
+pub async fn create_user(input: NewUserInput) -> Result<crate::access::Created, AppError> {
+    use crate::auth::Permission;
+    use crate::server::context::{authorize, finish};
+    finish(
+        async move {
+            // Before any work, the hash included: refusals must cost the server nothing.
+            let (ctx, caller) = authorize(Permission::UsersWrite)?;
+            let email = (!input.email.trim().is_empty()).then_some(input.email.as_str());
+            let checked = store::NewUser::parse(&input.username, &input.display_name, email, None)?;
+            let user = store::NewUser {
+                password_hash: new_password_hash(input.password, true).await?,
+                ..checked
+            };
+            let (actor, now) = (ctx.actor(&caller), ctx.now);
+            let created = ctx
+                .state
+                .db
+                .write(|tx| {
+                    let (actor, user) = (actor.clone(), user.clone());
+                    Box::pin(async move { domain::create(tx, &actor, &user, now).await })
+                })
+                .await?;
+            tracing::info!(user_id = %created.id, "created a user");
+            Ok(created)
+        }
+        .await,
+    )
+}
+
+/// Changes a person's display name and email. Needs `users:write`.
+#[server(prefix = "/api", endpoint = "users/update", input = leptos::server_fn::codec::Json)]
+pub async fn update_user_profile(
+    user_id: String,
+    display_name: String,
+    email: String,
+) -> Result<crate::access::Change, AppError> {
+    crate::access::apply_change(
+        crate::auth::Permission::UsersWrite,
+        "edited a user's profile",
+        move |tx, actor, now| {
+            let (user_id, display_name, email) =
+                (user_id.clone(), display_name.clone(), email.clone());
+            Box::pin(async move {
+                domain::update_profile(tx, &actor, &user_id, &display_name, &email, now).await
+            })
+        },
+    )
+    .await
+}
+
+/// Sets a new password for someone else, optionally ending their sessions. Needs `users:write`.
+#[server(prefix = "/api", endpoint = "users/password/set", input = leptos::server_fn::codec::Json)]
+pub async fn set_user_password(
+    user_id: String,
+    password: String,
+    sign_out: bool,
+) -> Result<crate::access::Change, AppError> {
+    use crate::auth::Permission;
+    use crate::server::context::{authorize, finish};
+    let hash = finish(
+        async move {
+            authorize(Permission::UsersWrite)?;
+            new_password_hash(password, false).await
+        }
+        .await,
+    )?
+    .unwrap_or_default();
+    crate::access::apply_change(
+        Permission::UsersWrite,
+        "set a user's password",
+        move |tx, actor, now| {
+            let (user_id, hash) = (user_id.clone(), hash.clone());
+            Box::pin(async move {
+                domain::set_password(tx, &actor, &user_id, &hash, sign_out, now).await
+            })
+        },
+    )
+    .await
 }

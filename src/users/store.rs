@@ -425,6 +425,28 @@ pub async fn set_password_hash(tx: &mut Tx, user_id: &str, hash: &str, now: i64)
     Ok(())
 }
 
+/// Changes a person's display name and email.
+pub async fn set_profile(
+    tx: &mut Tx,
+    user_id: &str,
+    display_name: &str,
+    email: Option<&str>,
+    now: i64,
+) -> AppResult<()> {
+    on_db!(tx, |c| {
+        sqlx::query("UPDATE users SET display_name = $2, email = $3, updated_at = $4 WHERE id = $1")
+            .bind(user_id)
+            .bind(display_name)
+            .bind(email)
+            .bind(now)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+    });
+    Ok(())
+}
+
 /// Disables or enables an account.
 pub async fn set_disabled(tx: &mut Tx, user_id: &str, disabled: bool, now: i64) -> AppResult<()> {
     on_db!(tx, |c| {

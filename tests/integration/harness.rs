@@ -350,6 +350,17 @@ impl TestApp {
         matches!(self.db, Db::Postgres(_))
     }
 
+    /// The text in the first column of the first row `sql` returns.
+    pub async fn text(&self, sql: &str) -> String {
+        let mut tx = self.db.read().await.expect("read");
+        tessera::on_db!(tx, |c| {
+            sqlx::query_scalar::<_, String>(sql)
+                .fetch_one(&mut *c)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        })
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         let mut tx = self.db.read().await.expect("read");
         tessera::on_db!(tx, |c| {

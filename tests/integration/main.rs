@@ -7,6 +7,7 @@ mod assignments;
 mod audit;
 mod bulk;
 mod oauth;
+mod people;
 mod properties;
 mod roles;
 mod scopes;
