@@ -6,8 +6,9 @@ use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Ro
 use leptos_router::hooks::use_location;
 use leptos_router::path;
 
+use crate::account::AccountPage;
 use crate::audit::AuditPage;
-use crate::auth::{me, SignInPage};
+use crate::auth::{me, SecondFactorPage, SignInPage};
 use crate::groups::{GroupMembersTab, GroupPage, GroupRolesTab, GroupsPage};
 use crate::oauth::{ApplicationPage, ApplicationsPage};
 use crate::roles::{RoleAssignmentsTab, RolePage, RoleScopesTab, RolesPage};
@@ -25,6 +26,7 @@ pub const CONSOLE_SECTIONS: &[&str] = &[
     "groups",
     "applications",
     "audit",
+    "account",
 ];
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -66,6 +68,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/sign-in") view=SignInPage />
+                <Route path=path!("/sign-in/verify") view=SecondFactorPage />
                 <ParentRoute path=path!("") view=ConsoleLayout>
                     <Route path=path!("") view=|| view! { <Redirect path="/users" /> } />
                     <Route path=path!("users") view=UsersPage />
@@ -92,6 +95,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("applications") view=ApplicationsPage />
                     <Route path=path!("applications/:client_id") view=ApplicationPage />
                     <Route path=path!("audit") view=AuditPage />
+                    <Route path=path!("account") view=AccountPage />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -133,9 +137,9 @@ fn ConsoleLayout() -> impl IntoView {
                         match me.await {
                             Ok(me) => {
                                 view! {
-                                    <span class="whoami-name" title=me.username.clone()>
+                                    <a href="/account" class="whoami-name" title=format!("Your account ({})", me.username)>
                                         {me.display_name}
-                                    </span>
+                                    </a>
                                 }
                                     .into_any()
                             }
@@ -148,6 +152,19 @@ fn ConsoleLayout() -> impl IntoView {
                 </form>
             </div>
         </header>
+        // Where the deployment requires a second factor for changes, say so on every page until
+        // the person has one, rather than letting their first change fail.
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                me.await.ok().filter(|me| me.needs_second_factor).map(|_| view! {
+                    <p class="banner" role="status">
+                        "Your changes need two-step verification here: "
+                        <a href="/account">"turn it on in your account"</a>
+                        " and they count at once."
+                    </p>
+                })
+            })}
+        </Suspense>
         <main id="main" class="page" tabindex="-1">
             <Outlet />
         </main>

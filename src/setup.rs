@@ -50,6 +50,9 @@ pub async fn bootstrap_admin(
                             .map_err(db_error)?
                             .rows_affected()
                     });
+                    // The way back in for someone who lost their phone too: a second factor
+                    // that cannot be shown would keep them out again.
+                    crate::account::store::delete_second_factor(tx, &id).await?;
                     (id, false)
                 }
                 None => {
@@ -65,7 +68,7 @@ pub async fn bootstrap_admin(
                 format!("Created administrator {}", new_user.username)
             } else {
                 format!(
-                    "Made {} an administrator and set their password",
+                    "Made {} an administrator, set their password and removed any second factor",
                     new_user.username
                 )
             };

@@ -9,8 +9,12 @@ pub mod password;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod session;
+#[cfg(feature = "ssr")]
+pub mod throttle;
+#[cfg(feature = "ssr")]
+pub mod totp;
 
-pub use pages::SignInPage;
+pub use pages::{SecondFactorPage, SignInPage};
 pub use permission::Permission;
 
 use leptos::prelude::*;
@@ -26,6 +30,9 @@ pub struct SignedInUser {
     pub display_name: String,
     /// The console permissions the caller's current scopes grant.
     pub permissions: Vec<Permission>,
+    /// Console write scopes the caller holds but that do not count until they sign in with a
+    /// second factor (where the deployment requires one).
+    pub needs_second_factor: bool,
 }
 
 /// Who is signed in. Needs a session, no particular scope.
@@ -41,6 +48,7 @@ pub async fn me() -> Result<SignedInUser, AppError> {
                 .into_iter()
                 .filter(|p| caller.has(*p))
                 .collect(),
+            needs_second_factor: !caller.withheld.is_empty(),
         }
     }))
 }

@@ -8,7 +8,8 @@ use leptos_router::hooks::use_query_map;
 pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
-    let failed = move || query.read().get("error").is_some();
+    let error = move || query.read().get("error");
+    let failed = move || error().is_some_and(|e| e == "1");
     let signed_out = move || query.read().get("signed_out").is_some();
     // An application's sign-in request passes through here; say so, and who is asking.
     let for_application = move || {
@@ -47,6 +48,21 @@ pub fn SignInPage() -> impl IntoView {
                         </p>
                     </div>
                 </Show>
+                {move || {
+                    let sentence = match error().as_deref() {
+                        Some("expired") => "The sign-in took too long or was interrupted. Sign in again.".to_string(),
+                        Some("attempts") => "Too many wrong codes. Sign in again with your password for new tries.".to_string(),
+                        Some("wait") => {
+                            let seconds = query.read().get("seconds").and_then(|s| s.parse::<u32>().ok()).unwrap_or(60);
+                            format!(
+                                "Too many failed sign-ins for this account. Wait {} and try again.",
+                                if seconds == 1 { "a second".to_string() } else { format!("{seconds} seconds") }
+                            )
+                        }
+                        _ => return None,
+                    };
+                    Some(view! { <div class="notice notice-error" role="alert"><p>{sentence}</p></div> })
+                }}
                 <Show when=signed_out>
                     <div class="notice" role="status">
                         <p>"You are signed out."</p>
@@ -77,6 +93,56 @@ pub fn SignInPage() -> impl IntoView {
                     />
                     <button type="submit" class="button button-primary">"Sign in"</button>
                 </form>
+            </div>
+        </main>
+    }
+}
+
+/// The second step of a sign-in for accounts with two-step verification: a code from the
+/// authenticator app, or a recovery code. A plain form like the first step.
+#[component]
+pub fn SecondFactorPage() -> impl IntoView {
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let wrong = move || query.read().get("error").is_some();
+    view! {
+        <Title text="Two-step verification" />
+        <main class="standalone" id="main">
+            <div class="card narrow signin">
+                <div class="brand brand-large">
+                    <span class="brand-mark" aria-hidden="true"></span>
+                    "Tessera"
+                </div>
+                <h1>"Two-step verification"</h1>
+                <p class="lead">"Enter the 6-digit code your authenticator app shows for Tessera."</p>
+                <Show when=wrong>
+                    <div class="notice notice-error" role="alert">
+                        <p>"That code is not right. Enter the code the app shows now (codes change every 30 seconds), or a recovery code."</p>
+                    </div>
+                </Show>
+                <form method="post" action="/auth/verify" class="form">
+                    <input type="hidden" name="next" value=next />
+                    <label for="code">"Code"</label>
+                    <input
+                        id="code"
+                        name="code"
+                        type="text"
+                        inputmode="numeric"
+                        autocomplete="one-time-code"
+                        autocapitalize="none"
+                        spellcheck="false"
+                        required
+                        maxlength="24"
+                        class="mono code-input"
+                        aria-describedby="code-hint"
+                        autofocus
+                    />
+                    <p id="code-hint" class="muted small">
+                        "Lost your phone? Enter one of your recovery codes instead (like abcd-efgh-jkmn-pqrs)."
+                    </p>
+                    <button type="submit" class="button button-primary">"Verify"</button>
+                </form>
+                <p class="small"><a href="/sign-in">"Start again"</a></p>
             </div>
         </main>
     }

@@ -32,6 +32,16 @@ impl Permission {
         Permission::ClientsWrite,
     ];
 
+    /// The permissions that change things. Where a deployment requires a second factor, they
+    /// count only in sessions whose sign-in passed one.
+    pub const WRITES: [Permission; 5] = [
+        Permission::UsersWrite,
+        Permission::GroupsWrite,
+        Permission::RolesWrite,
+        Permission::SessionsRevoke,
+        Permission::ClientsWrite,
+    ];
+
     /// The scope that grants this permission, as stored in the `scopes` table.
     pub fn scope(self) -> &'static str {
         match self {

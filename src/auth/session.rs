@@ -30,11 +30,29 @@ pub struct Caller {
     pub last_seen_at: i64,
     /// When the person signed in: an ID token's `auth_time`.
     pub signed_in_at: i64,
+    /// Whether the sign-in behind this session passed a second factor.
+    pub second_factor: bool,
+    /// Scopes the person holds that do not count here: console write scopes, where the
+    /// deployment requires a second factor and this session lacks one.
+    pub withheld: BTreeSet<String>,
 }
 
 impl Caller {
     pub fn has(&self, permission: Permission) -> bool {
         self.scopes.contains(permission.scope())
+    }
+
+    /// Applies the deployment's second-factor rule: without one, console write scopes move
+    /// from `scopes` to `withheld`.
+    pub fn require_second_factor(&mut self) {
+        if self.second_factor {
+            return;
+        }
+        for permission in Permission::WRITES {
+            if let Some(scope) = self.scopes.take(permission.scope()) {
+                self.withheld.insert(scope);
+            }
+        }
     }
 }
 
@@ -58,6 +76,7 @@ struct SessionRow {
     display_name: String,
     last_seen_at: i64,
     created_at: i64,
+    second_factor: bool,
 }
 
 /// The caller holding `token`, or `None` if the token names no live session of an active user.
@@ -65,7 +84,8 @@ pub async fn authenticate(tx: &mut Tx, token: &str, now: i64) -> AppResult<Optio
     let token_hash = hash_token(token);
     let row: Option<SessionRow> = on_db!(tx, |c| {
         sqlx::query_as(
-            "SELECT s.id, s.user_id, u.username, u.display_name, s.last_seen_at, s.created_at
+            "SELECT s.id, s.user_id, u.username, u.display_name, s.last_seen_at, s.created_at,
+                 s.second_factor
              FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = $1 AND s.revoked_at IS NULL
                AND s.idle_expires_at > $2 AND s.absolute_expires_at > $2
@@ -89,6 +109,8 @@ pub async fn authenticate(tx: &mut Tx, token: &str, now: i64) -> AppResult<Optio
         scopes: scopes.into_iter().collect(),
         last_seen_at: row.last_seen_at,
         signed_in_at: row.created_at,
+        second_factor: row.second_factor,
+        withheld: BTreeSet::new(),
     }))
 }
 
@@ -122,6 +144,8 @@ pub struct NewSession {
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
     pub request_id: Option<String>,
+    /// How the second factor was shown, if one was.
+    pub second_factor: Option<&'static str>,
 }
 
 /// Starts a session and records the sign-in. Returns the token for the cookie.
@@ -131,8 +155,8 @@ pub async fn create(tx: &mut Tx, new: &NewSession) -> AppResult<String> {
     on_db!(tx, |c| {
         sqlx::query(
             "INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at,
-                 idle_expires_at, absolute_expires_at, ip_address, user_agent)
-             VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)",
+                 idle_expires_at, absolute_expires_at, ip_address, user_agent, second_factor)
+             VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&id)
         .bind(&new.user_id)
@@ -146,6 +170,7 @@ pub async fn create(tx: &mut Tx, new: &NewSession) -> AppResult<String> {
                 .as_ref()
                 .map(|ua| ua.chars().take(512).collect::<String>()),
         )
+        .bind(new.second_factor.is_some())
         .execute(&mut *c)
         .await
         .map_err(db_error)?
@@ -162,8 +187,13 @@ pub async fn create(tx: &mut Tx, new: &NewSession) -> AppResult<String> {
             target_id: Some(&new.user_id),
             target_name: Some(&new.user_name),
             parent_id: None,
-            summary: format!("{} signed in to the console", new.user_name),
-            details: serde_json::json!({ "session_id": id }),
+            summary: match new.second_factor {
+                Some(factor) => format!("{} signed in to the console with {factor}", new.user_name),
+                None => format!("{} signed in to the console", new.user_name),
+            },
+            details: serde_json::json!({
+                "session_id": id, "second_factor": new.second_factor,
+            }),
             request_id: new.request_id.as_deref(),
         },
     )
@@ -242,6 +272,22 @@ pub fn cookie(config: &crate::server::Config, token: Option<&str>) -> String {
         ),
         None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
     }
+}
+
+/// The `Set-Cookie` value for a sign-in waiting for its second factor (five minutes), or that
+/// clears it.
+pub fn challenge_cookie(config: &crate::server::Config, token: Option<&str>) -> String {
+    let name = config.challenge_cookie_name();
+    let secure = if config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let (value, max_age) = match token {
+        Some(token) => (token, 300),
+        None => ("", 0),
+    };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
 #[cfg(test)]

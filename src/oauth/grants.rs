@@ -342,6 +342,7 @@ pub async fn authorization_code(
             client_id: &client.client_id,
             requested_scope: &row.scope,
             auth_time: row.auth_time,
+            second_factor: row.second_factor,
             now,
             idle_expires_at: (now + config.refresh_idle_secs).min(absolute),
             absolute_expires_at: absolute,

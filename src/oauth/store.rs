@@ -250,6 +250,8 @@ pub struct NewCode<'a> {
     pub scope: &'a str,
     pub nonce: Option<&'a str>,
     pub auth_time: i64,
+    /// Whether the sign-in behind the code passed a second factor.
+    pub second_factor: bool,
     pub now: i64,
     pub expires_at: i64,
 }
@@ -258,8 +260,8 @@ pub async fn insert_code(tx: &mut Tx, new: &NewCode<'_>) -> AppResult<()> {
     on_db!(tx, |c| {
         sqlx::query(
             "INSERT INTO oauth_codes (code_hash, client_id, user_id, redirect_uri, code_challenge,
-                 scope, nonce, auth_time, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 scope, nonce, auth_time, created_at, expires_at, second_factor)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(new.code_hash)
         .bind(new.client_id)
@@ -271,6 +273,7 @@ pub async fn insert_code(tx: &mut Tx, new: &NewCode<'_>) -> AppResult<()> {
         .bind(new.auth_time)
         .bind(new.now)
         .bind(new.expires_at)
+        .bind(new.second_factor)
         .execute(&mut *c)
         .await
         .map_err(db_error)?
@@ -289,6 +292,7 @@ pub struct CodeRow {
     pub nonce: Option<String>,
     pub auth_time: i64,
     pub expires_at: i64,
+    pub second_factor: bool,
 }
 
 pub enum CodeUse {
@@ -305,7 +309,7 @@ pub async fn use_code(tx: &mut Tx, code_hash: &str, now: i64) -> AppResult<CodeU
         sqlx::query_as(
             "UPDATE oauth_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL
              RETURNING client_id, user_id, redirect_uri, code_challenge, scope, nonce, auth_time,
-                 expires_at",
+                 expires_at, second_factor",
         )
         .bind(code_hash)
         .bind(now)
@@ -347,6 +351,7 @@ pub struct NewAppSession<'a> {
     pub client_id: &'a str,
     pub requested_scope: &'a str,
     pub auth_time: i64,
+    pub second_factor: bool,
     pub now: i64,
     pub idle_expires_at: i64,
     pub absolute_expires_at: i64,
@@ -361,8 +366,8 @@ pub async fn insert_app_session(tx: &mut Tx, new: &NewAppSession<'_>) -> AppResu
         sqlx::query(
             "INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at,
                  idle_expires_at, absolute_expires_at, ip_address, user_agent, client_id,
-                 requested_scope, auth_time)
-             VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9, $10, $11)",
+                 requested_scope, auth_time, second_factor)
+             VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(&id)
         .bind(new.user_id)
@@ -378,6 +383,7 @@ pub async fn insert_app_session(tx: &mut Tx, new: &NewAppSession<'_>) -> AppResu
         .bind(new.client_id)
         .bind(new.requested_scope)
         .bind(new.auth_time)
+        .bind(new.second_factor)
         .execute(&mut *c)
         .await
         .map_err(db_error)?

@@ -59,6 +59,7 @@ pub fn UserPage() -> impl IntoView {
                                     <span class="mono">{a.user.username.clone()}</span>
                                     {a.user.email.clone().map(|e| format!(" · {e}"))}
                                     {format!(" · created {}", format_time(a.user.created_at))}
+                                    {if a.second_factor { " · two-step verification on" } else { "" }}
                                 </p>
                                 {a.caller_permissions.contains(&Permission::UsersWrite).then(|| view! {
                                     <div class="header-actions">
@@ -67,6 +68,9 @@ pub fn UserPage() -> impl IntoView {
                                             <super::manage::SetPassword user=a.user.clone() changes=ctx.changes />
                                         })}
                                         <AccountStatus user=a.user.clone() changes=ctx.changes />
+                                        {a.second_factor.then(|| view! {
+                                            <ResetSecondFactor user=a.user.clone() changes=ctx.changes />
+                                        })}
                                         {[Permission::RolesWrite, Permission::GroupsWrite, Permission::SessionsRevoke]
                                             .iter()
                                             .all(|p| a.caller_permissions.contains(p))
@@ -583,4 +587,36 @@ fn AccountStatus(user: crate::users::UserSummary, changes: Changes) -> impl Into
         </Show>
     }
     .into_any()
+}
+
+/// Removes a person's authenticator after a confirmation: for a lost or replaced phone.
+#[component]
+fn ResetSecondFactor(user: crate::users::UserSummary, changes: Changes) -> impl IntoView {
+    let asking = RwSignal::new(false);
+    let (user_id, name) = (user.id.clone(), user.display_name.clone());
+    view! {
+        <Show
+            when=move || asking.get()
+            fallback=move || view! {
+                <button type="button" class="button" on:click=move |_| asking.set(true)>"Reset two-step verification…"</button>
+            }
+        >
+            <div class="notice notice-error" role="alertdialog" aria-label="Confirm the reset">
+                <p>{format!("{name}'s authenticator app and recovery codes stop working. Their next sign-in asks for the password only, until they set up an app again. Do this only once you are sure who is asking.")}</p>
+                <p class="inline-form">
+                    <button type="button" class="button button-danger" disabled=move || changes.busy.get()
+                        on:click={
+                            let user_id = user_id.clone();
+                            move |_| {
+                                asking.set(false);
+                                changes.run(crate::account::reset_second_factor(user_id.clone()));
+                            }
+                        }>
+                        {format!("Reset for {name}")}
+                    </button>
+                    <button type="button" class="button" on:click=move |_| asking.set(false)>"Cancel"</button>
+                </p>
+            </div>
+        </Show>
+    }
 }

@@ -194,6 +194,69 @@ both_databases!(
 );
 
 both_databases!(
+    a_person_changes_their_own_password_with_the_current_one,
+    async |app: &TestApp| {
+        app.add_user("ben", "ben's passphrase", &[]).await;
+        let this = app.sign_in("ben", "ben's passphrase").await;
+        let other = app.sign_in("ben", "ben's passphrase").await;
+        let wrong = app
+            .call_json(
+                "/api/account/password",
+                Some(&this),
+                json!({ "current": "not it", "new": "ben's next passphrase" }),
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let weak = app
+            .call_json(
+                "/api/account/password",
+                Some(&this),
+                json!({ "current": "ben's passphrase", "new": "12345678" }),
+            )
+            .await;
+        assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.password.change'")
+                .await,
+            0
+        );
+        let changed = app
+            .call_json(
+                "/api/account/password",
+                Some(&this),
+                json!({ "current": "ben's passphrase", "new": "ben's next passphrase" }),
+            )
+            .await;
+        assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+        assert_eq!(
+            changed.json()["message"],
+            "Your password is changed. 1 session elsewhere ended; this one stays signed in."
+        );
+        // This session goes on; the other ends; the old password is gone.
+        assert_eq!(
+            app.call("/api/me", Some(&this), &[]).await.status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            app.call("/api/me", Some(&other), &[]).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            app.post_sign_in("ben", "ben's passphrase", "/users")
+                .await
+                .location(),
+            Some("/sign-in?error=1&next=%2Fusers")
+        );
+        app.sign_in("ben", "ben's next passphrase").await;
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.password.change'")
+                .await,
+            1
+        );
+    }
+);
+
+both_databases!(
     groups_are_created_renamed_and_deleted,
     async |app: &TestApp| {
         let admin = app.sign_in_admin().await;
