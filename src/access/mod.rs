@@ -19,6 +19,43 @@ use crate::error::AppError;
 use crate::users::UserSummary;
 
 /// A role the user holds directly.
+/// The name and description an editor showed when someone began editing a role or a group.
+/// Sent back with the edit, it lets the server refuse to overwrite a change another admin made
+/// in the meantime instead of silently losing it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Seen {
+    pub name: String,
+    pub description: String,
+}
+
+impl Seen {
+    /// Refuses the edit when the stored text is neither what the editor saw nor already what
+    /// the edit would make it. `what` names the thing ("role", "group").
+    pub fn check(
+        seen: Option<&Seen>,
+        what: &str,
+        current: (&str, &str),
+        wanted: (&str, &str),
+    ) -> Result<(), AppError> {
+        let Some(seen) = seen else {
+            return Ok(());
+        };
+        if (seen.name.as_str(), seen.description.as_str()) == current || current == wanted {
+            return Ok(());
+        }
+        Err(AppError::conflict(format!(
+            "Someone else changed this {what} while you were editing it: it is now named \u{201c}{}\u{201d}{}. \
+             Nothing was saved; reload to see their change, then make yours again.",
+            current.0,
+            if current.1.is_empty() {
+                " with no description".to_string()
+            } else {
+                format!(", described as \u{201c}{}\u{201d}", current.1)
+            }
+        )))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct RoleAssignment {
@@ -87,6 +124,8 @@ pub struct UserAccess {
     pub inherited: Vec<InheritedRole>,
     pub groups: Vec<Membership>,
     pub scopes: Vec<ScopeAccess>,
+    /// Sign-in asks this person for an authenticator code.
+    pub second_factor: bool,
     /// Who is looking: their own page offers no "Set password" (the account page does that).
     pub caller_id: String,
     pub now: i64,
@@ -309,12 +348,14 @@ pub async fn get_user_access(user_id: String) -> Result<UserAccess, AppError> {
             role_ids.dedup();
             let role_scopes = store::scopes_of_roles(&mut tx, &role_ids).await?;
             let scopes = explain(&direct, &inherited, &role_scopes);
+            let second_factor = crate::account::store::has_second_factor(&mut tx, &user.id).await?;
             Ok(UserAccess {
                 user,
                 direct,
                 inherited,
                 groups,
                 scopes,
+                second_factor,
                 caller_id: caller.user_id.clone(),
                 now,
                 caller_permissions: Permission::ALL

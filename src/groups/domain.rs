@@ -54,16 +54,28 @@ pub async fn create(
     })
 }
 
+/// A rename or a new description, with what the editor showed when the edit began.
+pub struct Edit<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub seen: Option<&'a crate::access::Seen>,
+}
+
 pub async fn update(
     tx: &mut Tx,
     actor: &Actor,
     group_id: &str,
-    name: &str,
-    description: &str,
+    edit: Edit<'_>,
     now: i64,
 ) -> AppResult<Change> {
     let group = access::group_header(tx, group_id).await?;
-    let (name, description) = (check_name(name)?, check_description(description)?);
+    let (name, description) = (check_name(edit.name)?, check_description(edit.description)?);
+    crate::access::Seen::check(
+        edit.seen,
+        "group",
+        (&group.name, &group.description),
+        (&name, &description),
+    )?;
     if name == group.name && description == group.description {
         return Ok(Change::unchanged(format!(
             "The group {} already has this name and description; nothing changed.",

@@ -44,6 +44,10 @@ pub fn NewGroupForm(changes: Changes) -> impl IntoView {
 pub fn GroupActions(detail: GroupDetail, changes: Changes) -> impl IntoView {
     let name = RwSignal::new(detail.group.name.clone());
     let description = RwSignal::new(detail.group.description.clone());
+    let seen = crate::access::Seen {
+        name: detail.group.name.clone(),
+        description: detail.group.description.clone(),
+    };
     let details = closes_after_change(changes);
     let asking = RwSignal::new(false);
     let group_id = detail.group.id.clone();
@@ -92,7 +96,7 @@ pub fn GroupActions(detail: GroupDetail, changes: Changes) -> impl IntoView {
                     let group_id = group_id.clone();
                     move |ev| {
                         ev.prevent_default();
-                        changes.run(update_group(group_id.clone(), name.get_untracked(), description.get_untracked()));
+                        changes.run(update_group(group_id.clone(), name.get_untracked(), description.get_untracked(), Some(seen.clone())));
                     }
                 }>
                     <label for="group-name">"Name"</label>

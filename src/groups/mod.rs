@@ -146,15 +146,25 @@ pub async fn update_group(
     group_id: String,
     name: String,
     description: String,
+    seen: Option<crate::access::Seen>,
 ) -> Result<crate::access::Change, AppError> {
     crate::access::apply_change(
         crate::auth::Permission::GroupsWrite,
         "edited a group",
         move |tx, actor, now| {
-            let (group_id, name, description) =
-                (group_id.clone(), name.clone(), description.clone());
+            let (group_id, name, description, seen) = (
+                group_id.clone(),
+                name.clone(),
+                description.clone(),
+                seen.clone(),
+            );
             Box::pin(async move {
-                domain::update(tx, &actor, &group_id, &name, &description, now).await
+                let edit = domain::Edit {
+                    name: &name,
+                    description: &description,
+                    seen: seen.as_ref(),
+                };
+                domain::update(tx, &actor, &group_id, edit, now).await
             })
         },
     )

@@ -406,13 +406,17 @@ fn EditRole(detail: RoleDetail, changes: Changes) -> impl IntoView {
     let description = RwSignal::new(detail.role.description.clone());
     let role_id = detail.role.id.clone();
     let builtin = detail.role.builtin;
+    let seen = crate::access::Seen {
+        name: detail.role.name.clone(),
+        description: detail.role.description.clone(),
+    };
     let details = crate::ui::closes_after_change(changes);
     view! {
         <details class="edit-panel" node_ref=details>
             <summary class="button">"Edit role…"</summary>
             <form class="stacked-form" on:submit=move |ev| {
                 ev.prevent_default();
-                changes.run(update_role(role_id.clone(), name.get_untracked(), description.get_untracked()));
+                changes.run(update_role(role_id.clone(), name.get_untracked(), description.get_untracked(), Some(seen.clone())));
             }>
                 <label for="role-name">"Name"</label>
                 <input id="role-name" type="text" maxlength="128" required=true readonly=builtin

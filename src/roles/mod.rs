@@ -142,16 +142,27 @@ pub async fn update_role(
     role_id: String,
     name: String,
     description: String,
+    seen: Option<crate::access::Seen>,
 ) -> Result<crate::access::Change, AppError> {
     use crate::auth::Permission;
     crate::access::apply_change(
         Permission::RolesWrite,
         "updated a role",
         move |tx, actor, now| {
-            let (role_id, name, description) = (role_id.clone(), name.clone(), description.clone());
-            Box::pin(
-                async move { domain::update(tx, &actor, &role_id, &name, &description, now).await },
-            )
+            let (role_id, name, description, seen) = (
+                role_id.clone(),
+                name.clone(),
+                description.clone(),
+                seen.clone(),
+            );
+            Box::pin(async move {
+                let edit = domain::Edit {
+                    name: &name,
+                    description: &description,
+                    seen: seen.as_ref(),
+                };
+                domain::update(tx, &actor, &role_id, edit, now).await
+            })
         },
     )
     .await

@@ -279,3 +279,107 @@ both_databases!(
         );
     }
 );
+
+both_databases!(
+    two_admins_editing_one_role_or_group_at_once_never_lose_an_edit_silently,
+    async |app: &TestApp| {
+        let first = app.sign_in_admin().await;
+        app.add_user(
+            "second-admin",
+            "a second admin passphrase",
+            &["roles:write", "groups:write", "roles:read", "groups:read"],
+        )
+        .await;
+        let second = app
+            .sign_in("second-admin", "a second admin passphrase")
+            .await;
+        let created = app
+            .call_json(
+                "/api/roles/create",
+                Some(&first),
+                json!({ "name": "Support", "description": "Answers tickets", "scopes": [] }),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+        let role = app.id_of("roles", "name", "Support").await;
+        let group = app
+            .call_json(
+                "/api/groups/create",
+                Some(&first),
+                json!({ "name": "Helpdesk", "description": "" }),
+            )
+            .await
+            .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        for (path, id_key, id, what, (name, description)) in [
+            (
+                "/api/roles/update",
+                "role_id",
+                &role,
+                "role",
+                ("Support", "Answers tickets"),
+            ),
+            (
+                "/api/groups/update",
+                "group_id",
+                &group,
+                "group",
+                ("Helpdesk", ""),
+            ),
+        ] {
+            // Both opened the editor on the same text; the first saves.
+            let seen = json!({ "name": name, "description": description });
+            let edit = |new_name: &str, new_description: &str| json!({ id_key: id, "name": new_name, "description": new_description, "seen": seen });
+            let saved = app
+                .call_json(
+                    path,
+                    Some(&first),
+                    edit(&format!("{name} Tier 1"), description),
+                )
+                .await;
+            assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+            let events = app.count("SELECT COUNT(*) FROM audit_events").await;
+
+            // The second saves from the text they saw: refused, with what is there now.
+            let late = app
+                .call_json(path, Some(&second), edit(name, "Something else entirely"))
+                .await;
+            assert_eq!(late.status, StatusCode::CONFLICT, "{what}: {}", late.body);
+            let message = late.json()["message"].as_str().unwrap().to_string();
+            assert!(
+                message.contains(&format!("Someone else changed this {what}")),
+                "{message}"
+            );
+            assert!(message.contains(&format!("{name} Tier 1")), "{message}");
+            assert_eq!(app.count("SELECT COUNT(*) FROM audit_events").await, events);
+
+            // The same edit made twice is no conflict: it is simply already so.
+            let same = app
+                .call_json(
+                    path,
+                    Some(&second),
+                    edit(&format!("{name} Tier 1"), description),
+                )
+                .await;
+            assert_eq!(same.status, StatusCode::OK, "{}", same.body);
+            assert_eq!(same.json()["changed"], false, "{}", same.body);
+
+            // A script that sends no `seen` overwrites, as it asked to.
+            let scripted = app
+                .call_json(
+                    path,
+                    Some(&second),
+                    json!({ id_key: id, "name": format!("{name} Scripted"), "description": "" }),
+                )
+                .await;
+            assert_eq!(scripted.status, StatusCode::OK, "{}", scripted.body);
+        }
+        let table_names = app
+            .text(&format!("SELECT name FROM roles WHERE id = '{role}'"))
+            .await;
+        assert_eq!(table_names, "Support Scripted");
+    }
+);
