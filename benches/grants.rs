@@ -186,6 +186,7 @@ async fn run(name: &str, db: Db) -> Vec<String> {
                         scope: "openid",
                         nonce: None,
                         auth_time: now,
+                        second_factor: false,
                         now,
                         expires_at: now + 600,
                     },

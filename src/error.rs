@@ -109,19 +109,38 @@ impl AppError {
     }
 }
 
+/// A parser's complaint, cut short: it may quote the request, which can be megabytes long.
+fn clip(detail: &str) -> String {
+    const MAX: usize = 200;
+    match detail.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", &detail[..end]),
+        None => detail.to_string(),
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             // Arguments that do not deserialize are the caller's fault, not ours.
-            ServerFnErrorErr::Args(detail) => {
-                AppError::invalid(format!("The request's arguments are malformed: {detail}"))
+            ServerFnErrorErr::Args(detail) => AppError::invalid(format!(
+                "The request's arguments are malformed: {}",
+                clip(&detail)
+            )),
+            // On the server these arise from a request body that cannot be read at all
+            // (bytes that are not UTF-8, say): the caller's fault too. In the browser they
+            // mean the network failed.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Request(detail) | ServerFnErrorErr::Deserialization(detail) => {
+                AppError::invalid(format!("The request could not be read: {}", clip(&detail)))
             }
+            #[cfg(not(feature = "ssr"))]
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::new(
                 ErrorCode::Network,
                 "Tessera could not be reached. Check your connection and try again.",
             ),
+            #[cfg(not(feature = "ssr"))]
             ServerFnErrorErr::Deserialization(_) => AppError::new(
                 ErrorCode::Network,
                 "Tessera's answer could not be read. Reload the page and try again.",

@@ -6,6 +6,7 @@
 //! `ssr`, its storage code.
 
 pub mod access;
+pub mod account;
 pub mod app;
 pub mod audit;
 pub mod auth;
@@ -19,6 +20,8 @@ pub mod sessions;
 pub mod ui;
 pub mod users;
 
+#[cfg(feature = "ssr")]
+pub mod seed;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]

@@ -6,9 +6,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use leptos::config::get_configuration;
 use secrecy::SecretString;
+use tessera::error::{AppError, ErrorCode};
 use tessera::server::{router::router, AppState, Clock, Config};
+use tessera::setup;
 use tessera::storage::Db;
-use tessera::{error::AppError, setup};
 use tracing_subscriber::EnvFilter;
 
 const DEFAULT_DATABASE_URL: &str = "sqlite://data/tessera.db";
@@ -48,6 +49,22 @@ enum Command {
     Demo {
         #[command(flatten)]
         database: DatabaseArgs,
+    },
+    /// Fill a blank database with a large synthetic organisation, for benchmarks and fault
+    /// tests: people `person1`…, groups, roles and scopes with a realistic spread.
+    Seed {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long, default_value_t = 1_000_000)]
+        users: i64,
+        #[arg(long, default_value_t = 5_000)]
+        groups: i64,
+        #[arg(long, default_value_t = 500)]
+        roles: i64,
+        /// Give every seeded person this password (read from TESSERA_SEED_PASSWORD), for
+        /// sign-in load tests. Without it they cannot sign in.
+        #[arg(long)]
+        with_password: bool,
     },
     /// Manage applications (OAuth clients) from scripts. Secrets are printed once, as JSON.
     #[command(subcommand)]
@@ -161,6 +178,21 @@ struct ServeArgs {
     /// Load the demo organisation into a blank database before serving.
     #[arg(long, env = "TESSERA_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
     demo: bool,
+    /// Console write scopes count only for people who signed in with a second factor.
+    #[arg(
+        long,
+        env = "TESSERA_REQUIRE_SECOND_FACTOR",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    require_second_factor: bool,
+    /// A bearer token that `/metrics` requires; without it the metrics are open to anyone who
+    /// reaches the port (they hold no personal data).
+    #[arg(long, env = "TESSERA_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+    /// Addresses of load balancers in front of Tessera, comma-separated: from them, the client's
+    /// address is read from `X-Forwarded-For` (for throttling and the sessions list).
+    #[arg(long, env = "TESSERA_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<std::net::IpAddr>,
     #[command(flatten)]
     tokens: TokenArgs,
 }
@@ -193,6 +225,20 @@ fn main() -> ExitCode {
                 display_name,
             }) => bootstrap_admin(database, &username, &display_name).await,
             Some(Command::Demo { database }) => demo(database).await,
+            Some(Command::Seed {
+                database,
+                users,
+                groups,
+                roles,
+                with_password,
+            }) => {
+                let size = tessera::seed::Size {
+                    users,
+                    groups,
+                    roles,
+                };
+                seed(database, size, with_password).await
+            }
             Some(Command::Applications(command)) => applications(command).await,
             Some(Command::RotateKeys { database, tokens }) => rotate_keys(database, tokens).await,
         }
@@ -230,6 +276,9 @@ async fn serve(args: ServeArgs) -> Result<(), AppError> {
 
     let mut config = Config::new(&public_url);
     args.tokens.apply(&mut config)?;
+    config.require_second_factor = args.require_second_factor;
+    config.metrics_token = args.metrics_token.map(SecretString::from);
+    config.trusted_proxies = args.trusted_proxies.clone();
     tokio::spawn(sweep_lapses(db.clone(), clock.clone()));
     tokio::spawn(tend_tokens(db.clone(), clock.clone(), config.clone()));
     let state = AppState::new(leptos_options, db.clone(), config, clock).await?;
@@ -418,14 +467,25 @@ async fn ensure_admin(db: &Db, clock: &Clock) -> Result<(), AppError> {
             true,
         ),
     };
-    setup::bootstrap_admin(
+    let created = setup::bootstrap_admin(
         db,
         "admin",
         "Administrator",
         SecretString::from(password.clone()),
         clock.now(),
     )
-    .await?;
+    .await;
+    match created {
+        Ok(_) => {}
+        // Several instances started together on a new database: another one made it first.
+        Err(error)
+            if error.code == ErrorCode::Conflict
+                && setup::has_active_admin(db, clock.now()).await? =>
+        {
+            return Ok(());
+        }
+        Err(error) => return Err(error),
+    }
     tracing::info!("no active administrator existed; created the user admin");
     if generated {
         println!();
@@ -480,6 +540,32 @@ async fn demo(database: DatabaseArgs) -> Result<(), AppError> {
     } else {
         println!("The database already has groups or custom roles; the demo was not loaded.");
     }
+    db.close().await;
+    Ok(())
+}
+
+async fn seed(
+    database: DatabaseArgs,
+    size: tessera::seed::Size,
+    with_password: bool,
+) -> Result<(), AppError> {
+    let hash = if with_password {
+        let password = std::env::var("TESSERA_SEED_PASSWORD").map_err(|_| {
+            AppError::invalid("--with-password reads the password from TESSERA_SEED_PASSWORD.")
+        })?;
+        Some(tessera::auth::password::hash(SecretString::from(password)).await?)
+    } else {
+        None
+    };
+    let db = Db::connect(&database.database_url).await?;
+    let took = tessera::seed::seed(&db, size, hash.as_deref(), Clock::system().now()).await?;
+    println!(
+        "Seeded {} users, {} groups and {} roles in {:.1} s.",
+        size.users,
+        size.groups,
+        size.roles,
+        took.as_secs_f64()
+    );
     db.close().await;
     Ok(())
 }

@@ -34,7 +34,7 @@ test('the built-in Administrator role offers no way to lose its scopes', async (
   await signIn.goto();
   await signIn.signIn();
   await page.goto('/roles');
-  await page.getByRole('link', { name: 'Administrator' }).click();
+  await page.locator('#main').getByRole('link', { name: 'Administrator', exact: true }).click();
   await waitForHydration(page);
   await expect(page.getByRole('button', { name: 'Delete role…' })).toHaveCount(0);
   await page.getByRole('tab', { name: 'Scopes' }).click();

@@ -14,7 +14,7 @@ test('revoking a session sends its open console to sign in at the next action', 
 
   await signIn(page);
   await page.goto('/users?q=admin');
-  await page.getByRole('link', { name: 'Administrator', exact: true }).click();
+  await page.locator('#main').getByRole('link', { name: 'Administrator', exact: true }).click();
   await waitForHydration(page);
   await page.getByRole('tab', { name: 'Sessions' }).click();
   await expect(page).toHaveURL(/\/sessions$/);

@@ -1,29 +1,12 @@
 import { test, expect } from '../fixtures';
-import type { Browser, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { signIn } from '../pages/SignInPage';
 import { waitForHydration } from '../pages/hydration';
+import { consoleOf, createPerson } from '../pages/people';
 
-// "No access right now" in one step. The demo has one account with a password, the
-// administrator, so the person signed out here is the administrator, in a second browser: the
-// console doing the change is one of that person's sessions too, and ends with the rest.
-
-async function secondConsole(browser: Browser): Promise<{ page: Page; close: () => Promise<void> }> {
-  const context = await browser.newContext({ baseURL: test.info().project.use.baseURL });
-  const page = await context.newPage();
-  await signIn(page);
-  await page.goto('/roles');
-  await waitForHydration(page);
-  return { page, close: () => context.close() };
-}
-
-async function openAdministrator(page: Page, tab: 'Roles' | 'Sessions') {
-  await signIn(page);
-  await page.goto('/users?q=admin');
-  await page.getByRole('link', { name: 'Administrator', exact: true }).click();
-  await waitForHydration(page);
-  await page.getByRole('tab', { name: tab }).click();
-  await expect(page).toHaveURL(new RegExp(`/${tab.toLowerCase()}$`));
-}
+// "No access right now" in one step. A person made for the test (an auditor, so their console
+// has the audit log to look at) is signed in in a browser of their own while the
+// administrator, in another, ends their access.
 
 async function expectSentToSignIn(page: Page) {
   await page.getByRole('link', { name: 'Audit log' }).click();
@@ -31,42 +14,53 @@ async function expectSentToSignIn(page: Page) {
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
 }
 
+async function openAs(page: Page, username: string, name: string, tab: 'Roles' | 'Sessions') {
+  await signIn(page);
+  await page.goto(`/users?q=${encodeURIComponent(username)}`);
+  await waitForHydration(page);
+  await page.locator('#main').getByRole('link', { name, exact: true }).click();
+  await page.getByRole('tab', { name: tab }).click();
+  await expect(page.getByRole('tab', { name: tab })).toHaveAttribute('aria-selected', 'true');
+}
+
 test('revoke all sessions sends every open console of the person to sign in', async ({ page, browser }) => {
-  const other = await secondConsole(browser);
-  await openAdministrator(page, 'Sessions');
+  const username = `leif.${Date.now()}`;
+  await createPerson(page, username, 'Leif Ambrose', 'Auditor');
+  const first = await consoleOf(browser, username, '/account');
+  const second = await consoleOf(browser, username, '/account');
+
+  await openAs(page, username, 'Leif Ambrose', 'Sessions');
   const rows = page.getByRole('row').filter({ has: page.getByRole('cell') });
-  expect(await rows.count()).toBeGreaterThan(1);
-
+  await expect(rows).toHaveCount(2);
   await page.getByRole('button', { name: 'Revoke all sessions' }).click();
-  await expect(page.getByRole('status')).toContainText(/Ended \d+ sessions of Administrator/);
+  await expect(page.getByRole('status')).toContainText('Ended 2 sessions of Leif Ambrose');
+  await expect(rows).toHaveCount(0);
 
-  await expectSentToSignIn(other.page);
-  await expectSentToSignIn(page);
-  await other.close();
+  await expectSentToSignIn(first.page);
+  await expectSentToSignIn(second.page);
+  await first.close();
+  await second.close();
 });
 
 test('a role removed with "also sign them out now" ends the sessions in the same change', async ({ page, browser }) => {
-  // Give the administrator a role to lose.
-  await openAdministrator(page, 'Roles');
-  await page.getByLabel('Add a direct role').selectOption({ label: 'Auditor' });
-  await page.getByRole('button', { name: 'Add role' }).click();
-  await expect(page.getByRole('status')).toContainText('Auditor');
+  const username = `mira.${Date.now()}`;
+  await createPerson(page, username, 'Mira Solberg', 'Auditor');
+  const theirs = await consoleOf(browser, username, '/account');
 
-  const other = await secondConsole(browser);
+  await openAs(page, username, 'Mira Solberg', 'Roles');
   const toggle = page.getByRole('checkbox', { name: /Also sign them out now/ });
   await toggle.focus();
   await page.keyboard.press('Space');
   await expect(toggle).toBeChecked();
   await page.getByRole('button', { name: 'Remove role Auditor' }).click();
   await expect(page.getByRole('status')).toContainText(
-    /Removed the role Auditor from Administrator and signed them out: \d+ sessions ended\. The change holds right now\./,
+    /Removed the role Auditor from Mira Solberg and signed them out: 1 sessions? ended\. The change holds right now\./,
   );
+  await expectSentToSignIn(theirs.page);
+  await theirs.close();
 
   // One audited change, not a removal followed by a separate sign-out.
-  await expectSentToSignIn(other.page);
-  await other.close();
-  await signIn(page);
   await page.goto('/audit');
   await waitForHydration(page);
-  await expect(page.getByText(/removed the role Auditor from admin and signed them out/)).toBeVisible();
+  await expect(page.getByText(`removed the role Auditor from ${username} and signed them out`)).toBeVisible();
 });

@@ -207,6 +207,7 @@ pub async fn apply_bulk(selection: Selection, action: BulkAction) -> Result<Bulk
                 selected = result.counts.selected,
                 "applied a bulk change"
             );
+            crate::server::metrics::bulk_operation(result.counts.selected.max(0) as u64);
             Ok(result)
         }
         .await,

@@ -19,7 +19,7 @@ use super::tokens::{self, AccessClaims};
 use crate::auth::session::{hash_token, random_token};
 use crate::error::AppError;
 use crate::server::context::{CallerSlot, ClientIp, RequestTime};
-use crate::server::AppState;
+use crate::server::{metrics, AppState};
 
 /// How long an authorization code can be exchanged.
 const CODE_SECS: i64 = 60;
@@ -236,6 +236,7 @@ pub async fn token(
         grant_type.as_str(),
         "authorization_code" | "refresh_token" | "client_credentials"
     ) {
+        metrics::token_grant(&grant_type, "unsupported_grant_type");
         return oauth_error(OAuthError::new(
             "unsupported_grant_type",
             format!("Tessera does not support the grant type “{grant_type}”."),
@@ -289,11 +290,15 @@ pub async fn token(
         })
         .await;
     match &result {
-        Ok(Ok(_)) => tracing::info!(%client_id, grant = %grant_type, "issued tokens"),
+        Ok(Ok(_)) => {
+            metrics::token_grant(&grant_type, "issued");
+            tracing::info!(%client_id, grant = %grant_type, "issued tokens")
+        }
         Ok(Err(refusal)) => {
+            metrics::token_grant(&grant_type, refusal.error);
             tracing::warn!(%client_id, grant = %grant_type, error = refusal.error, "token request refused")
         }
-        Err(_) => {}
+        Err(_) => metrics::token_grant(&grant_type, "server_error"),
     }
     answer(result)
 }
@@ -718,11 +723,12 @@ pub async fn authorize(
     let stored = state
         .db
         .write(|tx| {
-            let (code_hash, client_id, user_id, auth_time) = (
+            let (code_hash, client_id, user_id, auth_time, second_factor) = (
                 code_hash.clone(),
                 client.client_id.clone(),
                 caller.user_id.clone(),
                 caller.signed_in_at,
+                caller.second_factor,
             );
             let (redirect_uri, challenge, scope, nonce) = (
                 redirect_uri.clone(),
@@ -742,6 +748,7 @@ pub async fn authorize(
                         scope: &scope,
                         nonce: nonce.as_deref(),
                         auth_time,
+                        second_factor,
                         now,
                         expires_at: now + CODE_SECS,
                     },

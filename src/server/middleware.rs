@@ -40,10 +40,12 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
         return next.run(request).await;
     }
     let now = state.clock.now();
-    let ip = request
+    let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string());
+        .map(|ConnectInfo(addr)| addr.ip());
+    let ip =
+        client_ip(peer, request.headers(), &state.config.trusted_proxies).map(|ip| ip.to_string());
     request.extensions_mut().insert(RequestTime(now));
     request.extensions_mut().insert(ClientIp(ip));
 
@@ -56,7 +58,7 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
         },
         // The OAuth endpoints read their own tokens; elsewhere a bearer token stands in for the
         // session, as the admin API's way in for scripts.
-        (None, Some(bearer)) if !path.starts_with("/oauth/") => {
+        (None, Some(bearer)) if !path.starts_with("/oauth/") && path != "/metrics" => {
             match resolve_bearer(&state, &bearer, now).await {
                 Ok(Some(caller)) => Some(caller),
                 Ok(None) => return invalid_bearer(),
@@ -84,14 +86,65 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
     next.run(request).await
 }
 
+/// Leptos answers 500 to a server function error raised before the function runs (arguments
+/// that do not parse); the body still carries the error's code, so the status comes from it.
+pub async fn server_fn_status(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !is_api || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Error bodies are short (parser complaints are clipped); the cap only guards the buffer.
+    let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<crate::error::AppError>(&bytes) {
+        parts.status = error.status();
+        parts.headers.remove(header::CONTENT_LENGTH);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The address a request came from: the TCP peer, unless the peer is one of the operator's
+/// trusted proxies, in which case the nearest address in `X-Forwarded-For` that is not itself
+/// a trusted proxy. Addresses further left were written by the client and prove nothing.
+pub fn client_ip(
+    peer: Option<std::net::IpAddr>,
+    headers: &http::HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> Option<std::net::IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map_while(|part| part.trim().parse().ok())
+        .collect();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|ip| !trusted.contains(ip))
+            .unwrap_or(peer),
+    )
+}
+
 async fn resolve(state: &AppState, token: &str, now: i64) -> AppResult<Option<Arc<Caller>>> {
     let caller = {
         let mut tx = state.db.read().await?;
         session::authenticate(&mut tx, token, now).await?
     };
-    let Some(caller) = caller else {
+    let Some(mut caller) = caller else {
         return Ok(None);
     };
+    if state.config.require_second_factor {
+        caller.require_second_factor();
+    }
     // Mark the session used at most once a minute: enough for the idle timeout, and it keeps
     // a busy console from writing on every request.
     if now - caller.last_seen_at >= 60 {
@@ -124,12 +177,19 @@ async fn resolve_bearer(state: &AppState, token: &str, now: i64) -> AppResult<Op
     else {
         return Ok(None);
     };
-    let live = {
+    let (live, second_factor) = {
         let mut tx = state.db.read().await?;
-        crate::roles::store::effective_scopes(&mut tx, &user.id, now).await?
+        let live = crate::roles::store::effective_scopes(&mut tx, &user.id, now).await?;
+        // NOTE: a client-credentials token (no session) is an application acting as itself
+        // with a secret, not a person signing in, so the second-factor rule does not apply.
+        let second_factor = match &claims.sid {
+            Some(sid) => crate::account::store::session_second_factor(&mut tx, sid).await?,
+            None => true,
+        };
+        (live, second_factor)
     };
     let in_token: std::collections::BTreeSet<&str> = claims.scopes().collect();
-    Ok(Some(Arc::new(Caller {
+    let mut caller = Caller {
         session_id: claims.sid.clone().unwrap_or_default(),
         user_id: user.id,
         username: user.username,
@@ -140,7 +200,13 @@ async fn resolve_bearer(state: &AppState, token: &str, now: i64) -> AppResult<Op
             .collect(),
         last_seen_at: now,
         signed_in_at: now,
-    })))
+        second_factor,
+        withheld: Default::default(),
+    };
+    if state.config.require_second_factor {
+        caller.require_second_factor();
+    }
+    Ok(Some(Arc::new(caller)))
 }
 
 fn invalid_bearer() -> Response {
@@ -320,5 +386,53 @@ mod tests {
         assert!(!is_console_page("/sign-in"));
         assert!(!is_console_page("/usersx"));
         assert!(!is_console_page("/api/users/list"));
+    }
+}
+
+#[cfg(test)]
+mod client_ip_tests {
+    use super::client_ip;
+    use std::net::IpAddr;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    fn forwarded(values: &[&str]) -> http::HeaderMap {
+        let mut headers = http::HeaderMap::new();
+        for value in values {
+            headers.append("x-forwarded-for", value.parse().unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_is_believed_about_the_client() {
+        let balancer = ip("10.0.0.2");
+        let trusted = [balancer, ip("10.0.0.3")];
+        let headers = forwarded(&["6.6.6.6, 203.0.113.7"]);
+        // Straight from the internet: the header is the client's own claim, ignored.
+        assert_eq!(
+            client_ip(Some(ip("198.51.100.1")), &headers, &trusted),
+            Some(ip("198.51.100.1"))
+        );
+        // Through the balancer: the entry it appended, not what the client wrote before it.
+        assert_eq!(
+            client_ip(Some(balancer), &headers, &trusted),
+            Some(ip("203.0.113.7"))
+        );
+        // Two trusted hops: the nearest untrusted entry.
+        let two = forwarded(&["203.0.113.7", "10.0.0.3"]);
+        assert_eq!(
+            client_ip(Some(balancer), &two, &trusted),
+            Some(ip("203.0.113.7"))
+        );
+        // A garbled header from the balancer leaves the balancer's own address.
+        let garbled = forwarded(&["not an address"]);
+        assert_eq!(
+            client_ip(Some(balancer), &garbled, &trusted),
+            Some(balancer)
+        );
+        assert_eq!(client_ip(Some(balancer), &headers, &[]), Some(balancer));
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP server: configuration, shared state, middleware and the router.
 
 pub mod context;
+pub mod metrics;
 pub mod middleware;
 pub mod router;
 
@@ -9,6 +10,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+use secrecy::SecretString;
 
 use crate::storage::Db;
 
@@ -29,6 +31,12 @@ pub struct Config {
     pub refresh_absolute_secs: i64,
     /// The active signing key is replaced after this many seconds.
     pub key_rotation_secs: i64,
+    /// Console write scopes count only in sessions whose sign-in passed a second factor.
+    pub require_second_factor: bool,
+    /// The bearer token `/metrics` asks for, if any.
+    pub metrics_token: Option<SecretString>,
+    /// Load balancers whose `X-Forwarded-For` names the real client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Config {
@@ -41,12 +49,23 @@ impl Config {
             refresh_idle_secs: 24 * 60 * 60,
             refresh_absolute_secs: 14 * 24 * 60 * 60,
             key_rotation_secs: 30 * 24 * 60 * 60,
+            require_second_factor: false,
+            metrics_token: None,
+            trusted_proxies: Vec::new(),
         }
     }
 
     /// The `iss` of every token: the public URL itself.
     pub fn issuer(&self) -> &str {
         &self.public_url
+    }
+
+    /// The issuer an authenticator app shows beside a person's codes: the product and the host,
+    /// so that two Tessera deployments are told apart.
+    pub fn totp_issuer(&self) -> String {
+        let origin = self.public_origin();
+        let host = origin.split_once("://").map_or(origin, |(_, host)| host);
+        format!("Tessera ({host})")
     }
 
     /// The audience that names Tessera's own API in access tokens.
@@ -71,6 +90,15 @@ impl Config {
             "__Host-tessera_session"
         } else {
             "tessera_session"
+        }
+    }
+
+    /// The cookie that carries a sign-in from the password to the second factor.
+    pub fn challenge_cookie_name(&self) -> &'static str {
+        if self.secure_cookies() {
+            "__Host-tessera_sign_in"
+        } else {
+            "tessera_sign_in"
         }
     }
 

@@ -15,9 +15,10 @@ use tower_http::trace::TraceLayer;
 use crate::app::{shell, App};
 use crate::auth::routes as auth_routes;
 use crate::oauth::endpoints as oauth;
-use crate::server::{middleware, AppState};
+use crate::server::{metrics, middleware, AppState};
 
 pub fn router(state: AppState) -> Router {
+    metrics::install();
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
 
@@ -44,11 +45,15 @@ pub fn router(state: AppState) -> Router {
         .route("/oauth/introspect", post(oauth::introspect))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
+        .route("/metrics", get(metrics::scrape))
         .route("/auth/sign-in", post(auth_routes::sign_in))
+        .route("/auth/verify", post(auth_routes::verify))
         .route("/auth/sign-out", post(auth_routes::sign_out))
         .route("/audit/export", get(crate::audit::export::export))
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn(middleware::server_fn_status))
+        .layer(from_fn(metrics::record))
         .layer(from_fn_with_state(state.clone(), middleware::session))
         .layer(from_fn_with_state(
             state.clone(),

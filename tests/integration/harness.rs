@@ -56,6 +56,17 @@ impl Response {
             .and_then(|v| v.to_str().ok())
     }
 
+    /// `name=value` of the cookie `name` this response sets (with a value), if it does.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .find(|pair| pair.starts_with(&format!("{name}=")) && pair.len() > name.len() + 1)
+            .map(str::to_string)
+    }
+
     pub fn set_cookie(&self) -> Option<&str> {
         self.headers
             .get(header::SET_COOKIE)
@@ -66,6 +77,15 @@ impl Response {
 impl TestApp {
     /// A new instance, or `None` when PostgreSQL is asked for but not configured.
     pub async fn start(backend: Backend) -> Option<TestApp> {
+        Self::start_configured(backend, |_| {}).await
+    }
+
+    /// A new instance whose configuration `configure` adjusts first.
+    pub async fn start_configured(
+        backend: Backend,
+        configure: impl FnOnce(&mut Config),
+    ) -> Option<TestApp> {
+        capture_logs();
         let clock = Clock::fixed(T0);
         let tag = uuid::Uuid::new_v4().simple().to_string();
         let (db, cleanup) = match backend {
@@ -94,18 +114,41 @@ impl TestApp {
                 (db, Cleanup::Schema(url, schema))
             }
         };
+        Some(Self::assemble(db, cleanup, clock, configure).await)
+    }
+
+    /// An instance on a fresh PostgreSQL schema that it reaches through `via`, a URL naming
+    /// the same server by another way (a proxy the test controls); `None` without PostgreSQL.
+    pub async fn start_postgres_via(via: impl FnOnce(&str) -> String) -> Option<TestApp> {
+        capture_logs();
+        let Ok(url) = std::env::var("TESSERA_TEST_POSTGRES_URL") else {
+            eprintln!("skipped: TESSERA_TEST_POSTGRES_URL is not set");
+            return None;
+        };
+        let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
+        run_postgres(&url, &format!("CREATE SCHEMA {schema}")).await;
+        let db = Db::connect_postgres_schema(&via(&url), &schema)
+            .await
+            .expect("open PostgreSQL");
+        let cleanup = Cleanup::Schema(url, schema);
+        Some(Self::assemble(db, cleanup, Clock::fixed(T0), |_| {}).await)
+    }
+
+    async fn assemble(
+        db: Db,
+        cleanup: Cleanup,
+        clock: Clock,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let options = LeptosOptions::builder()
             .output_name("tessera")
             .site_root("target/site")
             .build();
-        let state = AppState::new(
-            options,
-            db.clone(),
-            Config::new("http://127.0.0.1:3000"),
-            clock.clone(),
-        )
-        .await
-        .expect("state");
+        let mut config = Config::new("http://127.0.0.1:3000");
+        configure(&mut config);
+        let state = AppState::new(options, db.clone(), config, clock.clone())
+            .await
+            .expect("state");
         tessera::setup::bootstrap_admin(
             &db,
             "admin",
@@ -115,13 +158,13 @@ impl TestApp {
         )
         .await
         .expect("bootstrap admin");
-        Some(TestApp {
+        TestApp {
             router: router(state.clone()),
             state,
             db,
             clock,
             cleanup,
-        })
+        }
     }
 
     /// A second Tessera instance on the same database and clock, as behind a load balancer.
@@ -361,6 +404,27 @@ impl TestApp {
         })
     }
 
+    /// Posts a form as the browser does from a page of this site, with `cookie`.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        form: &[(&str, &str)],
+    ) -> Response {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, "http://127.0.0.1:3000")
+            .header("sec-fetch-site", "same-origin");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let body = serde_urlencoded::to_string(form).expect("form");
+        self.send(request.body(Body::from(body)).expect("request"))
+            .await
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         let mut tx = self.db.read().await.expect("read");
         tessera::on_db!(tx, |c| {
@@ -370,6 +434,27 @@ impl TestApp {
                 .expect("count")
         })
     }
+}
+
+/// Sends what Tessera logs during the tests to `target/test-logs/`, at debug level for Tessera
+/// itself, so that `scripts/test` can scan the whole run for secrets that must never be logged.
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let dir = std::path::Path::new("target/test-logs");
+        let _ = std::fs::create_dir_all(dir);
+        let file = dir.join(format!("integration-{}.log", std::process::id()));
+        let Ok(file) = std::fs::File::create(&file) else {
+            return;
+        };
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                "info,tessera=debug,sqlx=warn",
+            ))
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .try_init();
+    });
 }
 
 async fn run_postgres(url: &str, sql: &str) {
@@ -392,6 +477,7 @@ macro_rules! both_databases {
             async fn sqlite() {
                 let app = TestApp::start(Backend::Sqlite).await.expect("SQLite app");
                 ($body)(&app).await;
+                app.check_invariants().await;
                 app.finish().await;
             }
 
@@ -399,6 +485,7 @@ macro_rules! both_databases {
             async fn postgres() {
                 if let Some(app) = TestApp::start(Backend::Postgres).await {
                     ($body)(&app).await;
+                    app.check_invariants().await;
                     app.finish().await;
                 }
             }

@@ -17,7 +17,12 @@ const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 /// Registers an application through the admin API; returns its secret if confidential.
-async fn register(app: &TestApp, admin: &str, client_id: &str, confidential: bool) -> Value {
+pub(crate) async fn register(
+    app: &TestApp,
+    admin: &str,
+    client_id: &str,
+    confidential: bool,
+) -> Value {
     let response = app
         .call_json(
             "/api/applications/create",
@@ -34,7 +39,11 @@ async fn register(app: &TestApp, admin: &str, client_id: &str, confidential: boo
     response.json()
 }
 
-fn form_request(path: &str, form: &[(&str, &str)], basic: Option<(&str, &str)>) -> Request<Body> {
+pub(crate) fn form_request(
+    path: &str,
+    form: &[(&str, &str)],
+    basic: Option<(&str, &str)>,
+) -> Request<Body> {
     let mut request = Request::builder()
         .method(Method::POST)
         .uri(path)
@@ -111,7 +120,7 @@ async fn exchange(app: &TestApp, client_id: &str, code: &str) -> Response {
 }
 
 /// Signs `username` in to the public client `client_id`: the token response.
-async fn sign_in_to(app: &TestApp, cookie: &str, client_id: &str, scope: &str) -> Value {
+pub(crate) async fn sign_in_to(app: &TestApp, cookie: &str, client_id: &str, scope: &str) -> Value {
     let code = code_for(app, cookie, client_id, scope).await;
     let response = exchange(app, client_id, &code).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
@@ -122,7 +131,7 @@ async fn sign_in_to(app: &TestApp, cookie: &str, client_id: &str, scope: &str) -
     response.json()
 }
 
-async fn refresh(app: &TestApp, client_id: &str, refresh_token: &str) -> Response {
+pub(crate) async fn refresh(app: &TestApp, client_id: &str, refresh_token: &str) -> Response {
     token(
         app,
         &[
