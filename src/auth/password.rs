@@ -60,8 +60,24 @@ pub fn check_policy(password: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// Argon2id runs on at most one thread per core. Each run holds 19 MiB; a burst of sign-ins
+/// would otherwise start as many runs as the blocking pool has threads, costing memory the
+/// machine may not have and making every one of them slower than waiting in line.
+async fn one_per_core() -> tokio::sync::SemaphorePermit<'static> {
+    static CORES: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let cores = CORES.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    });
+    // The semaphore is never closed, so acquiring cannot fail.
+    cores
+        .acquire()
+        .await
+        .expect("the Argon2id semaphore is never closed")
+}
+
 /// Hashes a password (PHC string format, random salt).
 pub async fn hash(password: SecretString) -> AppResult<String> {
+    let _core = one_per_core().await;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         argon2()
@@ -87,6 +103,7 @@ pub async fn verify(password: SecretString, stored: Option<String>, dummy: &str)
         Some(hash) => (hash, true),
         None => (dummy.to_string(), false),
     };
+    let _core = one_per_core().await;
     let verified = tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .map(|parsed| {
