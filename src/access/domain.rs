@@ -112,6 +112,7 @@ pub async fn assign_user_role(
 ) -> AppResult<Change> {
     let user = store::user(tx, user_id).await?;
     let role = store::role(tx, role_id).await?;
+    store::lock_for_change(tx, "roles", &role.id).await?;
     check_end(expires_at, now)?;
     let live_before = store::live_link(tx, store::USER_ROLE, &user.id, &role.id, now).await?;
     if live_before == Some(expires_at) {
@@ -179,6 +180,7 @@ pub async fn unassign_user_role(
 ) -> AppResult<Change> {
     let user = store::user(tx, user_id).await?;
     let role = store::role(tx, role_id).await?;
+    store::lock_for_change(tx, "roles", &role.id).await?;
     if !store::delete_link(tx, store::USER_ROLE, &user.id, &role.id, now).await? {
         return Ok(Change::unchanged(format!(
             "{} does not have the role {} directly; nothing changed.",
@@ -311,6 +313,7 @@ pub async fn add_members(
     now: i64,
 ) -> AppResult<Change> {
     let group = store::group(tx, group_id).await?;
+    store::lock_for_change(tx, "access_groups", &group.id).await?;
     check_end(expires_at, now)?;
     check_count(user_ids)?;
     let (mut added, mut extended) = (Vec::new(), Vec::new());
@@ -393,6 +396,7 @@ pub async fn remove_member(
     now: i64,
 ) -> AppResult<Change> {
     let group = store::group(tx, group_id).await?;
+    store::lock_for_change(tx, "access_groups", &group.id).await?;
     let user = store::user(tx, user_id).await?;
     if !store::delete_link(tx, store::MEMBERSHIP, &group.id, &user.id, now).await? {
         return Ok(Change::unchanged(format!(
@@ -441,6 +445,7 @@ pub async fn assign_role_to_users(
     now: i64,
 ) -> AppResult<Change> {
     let role = store::role(tx, role_id).await?;
+    store::lock_for_change(tx, "roles", &role.id).await?;
     check_count(user_ids)?;
     let mut changed = 0usize;
     let mut last_name = String::new();
@@ -483,7 +488,9 @@ pub async fn assign_group_role(
     now: i64,
 ) -> AppResult<Change> {
     let group = store::group(tx, group_id).await?;
+    store::lock_for_change(tx, "access_groups", &group.id).await?;
     let role = store::role(tx, role_id).await?;
+    store::lock_for_change(tx, "roles", &role.id).await?;
     check_end(expires_at, now)?;
     let live_before = store::live_link(tx, store::GROUP_ROLE, &group.id, &role.id, now).await?;
     if live_before == Some(expires_at) {
@@ -549,7 +556,9 @@ pub async fn unassign_group_role(
     now: i64,
 ) -> AppResult<Change> {
     let group = store::group(tx, group_id).await?;
+    store::lock_for_change(tx, "access_groups", &group.id).await?;
     let role = store::role(tx, role_id).await?;
+    store::lock_for_change(tx, "roles", &role.id).await?;
     if !store::delete_link(tx, store::GROUP_ROLE, &group.id, &role.id, now).await? {
         return Ok(Change::unchanged(format!(
             "The group {} does not have the role {}; nothing changed.",

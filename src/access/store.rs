@@ -23,6 +23,25 @@ pub fn parse_id(kind: &str, id: &str) -> AppResult<String> {
         .map_err(|_| AppError::invalid(format!("“{id}” is not a valid {kind} id.")))
 }
 
+/// Makes concurrent changes through one role or group (`table` is `roles` or `access_groups`)
+/// wait for each other on PostgreSQL, so that each reads what the other committed before
+/// deciding what changes. Without it two admins making the same change at once both saw it as
+/// new and both audited it. SQLite's write transactions hold its one write lock from the start.
+pub async fn lock_for_change(tx: &mut Tx, table: &'static str, id: &str) -> AppResult<()> {
+    if !tx.is_postgres() {
+        return Ok(());
+    }
+    let sql = format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE");
+    on_db!(tx, |c| {
+        sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await
+            .map(|_| ())
+    })
+    .map_err(db_error)
+}
+
 pub async fn user(tx: &mut Tx, id: &str) -> AppResult<UserSummary> {
     let id = parse_id("user", id)?;
     let row: Option<UserSummary> = on_db!(tx, |c| {

@@ -32,6 +32,11 @@ pub async fn has_second_factor(tx: &mut Tx, user_id: &str) -> AppResult<bool> {
 }
 
 /// Starts (or restarts) an enrolment with a new, unconfirmed secret.
+///
+/// NOTE: the secret is stored as it is (hex), because verifying a code needs it, not a hash of
+/// it. Someone who can read the database can therefore compute codes, though not the password
+/// that must come first. Encrypting it under a key the operator holds outside the database is
+/// the next step; it needs key management Tessera does not have yet.
 pub async fn put_pending_totp(tx: &mut Tx, user_id: &str, secret: &str, now: i64) -> AppResult<()> {
     on_db!(tx, |c| {
         sqlx::query(

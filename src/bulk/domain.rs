@@ -219,6 +219,7 @@ pub async fn apply(
         return apply_sign_out(tx, actor, selection, now).await;
     }
     let subject = subject(tx, action, now).await?;
+    store::lock_subject(tx, subject.kind(), &subject.id).await?;
     let rows = classify(tx, selection, &subject, now).await?;
     let counts = count(&rows);
     let ids_of = |outcome: Outcome| -> Vec<&str> {

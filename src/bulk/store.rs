@@ -160,6 +160,17 @@ pub struct Children<'a> {
 
 /// One child event per person in `ids`, in one statement. Run it before the links change: it
 /// reads each person's end as it was.
+/// Makes concurrent changes of one role or group wait for each other (see
+/// [`crate::access::store::lock_for_change`]): two overlapping bulk grants on PostgreSQL both
+/// saw the same people as lacking the role and both recorded their change.
+pub async fn lock_subject(tx: &mut Tx, kind: Kind, id: &str) -> AppResult<()> {
+    let table = match kind {
+        Kind::Role => "roles",
+        Kind::Group => "access_groups",
+    };
+    crate::access::store::lock_for_change(tx, table, id).await
+}
+
 pub async fn write_children(tx: &mut Tx, children: &Children<'_>, ids: &[&str]) -> AppResult<()> {
     if ids.is_empty() {
         return Ok(());

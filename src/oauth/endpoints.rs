@@ -243,52 +243,66 @@ pub async fn token(
         ));
     }
     let origin = origin_of(&headers, ip);
-    let result = state
-        .db
-        .write(|tx| {
-            let (state, form, origin) = (state.clone(), form.clone(), origin.clone());
-            let (client_id, secret, grant_type) =
-                (client_id.clone(), secret.clone(), grant_type.clone());
-            Box::pin(async move {
-                let client =
-                    match grants::authenticate_client(tx, &client_id, secret.as_deref()).await? {
-                        Ok(client) => client,
-                        Err(refusal) => return Ok(Err(refusal)),
-                    };
-                match grant_type.as_str() {
-                    "authorization_code" => {
-                        let exchange = (|| {
-                            Ok::<_, OAuthError>(grants::CodeExchange {
-                                code: required(&form, "code")?,
-                                redirect_uri: required(&form, "redirect_uri")?,
-                                verifier: required(&form, "code_verifier")?,
-                            })
-                        })();
-                        match exchange {
-                            Ok(exchange) => {
-                                grants::authorization_code(
-                                    tx, &state, &client, &exchange, &origin, now,
-                                )
-                                .await
+    // Client credentials only read: in a read transaction they run side by side, where a write
+    // transaction would queue them one at a time behind SQLite's single writer.
+    let result = if grant_type == "client_credentials" {
+        let scope = form.get("scope").map(String::as_str).unwrap_or("");
+        async {
+            let mut tx = state.db.read().await?;
+            match grants::authenticate_client(&mut tx, &client_id, secret.as_deref()).await? {
+                Ok(client) => {
+                    grants::client_credentials(&mut tx, &state, &client, scope, now).await
+                }
+                Err(refusal) => Ok(Err(refusal)),
+            }
+        }
+        .await
+    } else {
+        state
+            .db
+            .write(|tx| {
+                let (state, form, origin) = (state.clone(), form.clone(), origin.clone());
+                let (client_id, secret, grant_type) =
+                    (client_id.clone(), secret.clone(), grant_type.clone());
+                Box::pin(async move {
+                    let client =
+                        match grants::authenticate_client(tx, &client_id, secret.as_deref()).await?
+                        {
+                            Ok(client) => client,
+                            Err(refusal) => return Ok(Err(refusal)),
+                        };
+                    match grant_type.as_str() {
+                        "authorization_code" => {
+                            let exchange = (|| {
+                                Ok::<_, OAuthError>(grants::CodeExchange {
+                                    code: required(&form, "code")?,
+                                    redirect_uri: required(&form, "redirect_uri")?,
+                                    verifier: required(&form, "code_verifier")?,
+                                })
+                            })();
+                            match exchange {
+                                Ok(exchange) => {
+                                    grants::authorization_code(
+                                        tx, &state, &client, &exchange, &origin, now,
+                                    )
+                                    .await
+                                }
+                                Err(refusal) => Ok(Err(refusal)),
+                            }
+                        }
+                        // The only other grant here: client credentials were answered above.
+                        _ => match required(&form, "refresh_token") {
+                            Ok(token) => {
+                                let scope = form.get("scope").map(String::as_str);
+                                grants::refresh_token(tx, &state, &client, token, scope, now).await
                             }
                             Err(refusal) => Ok(Err(refusal)),
-                        }
+                        },
                     }
-                    "refresh_token" => match required(&form, "refresh_token") {
-                        Ok(token) => {
-                            let scope = form.get("scope").map(String::as_str);
-                            grants::refresh_token(tx, &state, &client, token, scope, now).await
-                        }
-                        Err(refusal) => Ok(Err(refusal)),
-                    },
-                    _ => {
-                        let scope = form.get("scope").map(String::as_str).unwrap_or("");
-                        grants::client_credentials(tx, &state, &client, scope, now).await
-                    }
-                }
+                })
             })
-        })
-        .await;
+            .await
+    };
     match &result {
         Ok(Ok(_)) => {
             metrics::token_grant(&grant_type, "issued");
