@@ -74,7 +74,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users") view=UsersPage />
                     // NOTE: loaded directly (not reached by a click), a person's Roles, Groups or
                     // Sessions tab now and then fails to hydrate with a tachys "failed to cast
-                    // marker node" panic: about one load in ten for a person with live sessions.
+                    // marker node" panic: 6 of 12 direct loads of a person with a live session.
                     // Those tabs have a resource of their own under the header's; the Access tab,
                     // which has none, never fails. Streaming in order, or sending the page whole,
                     // did not cure it. The page still shows everything; its buttons answer after
@@ -120,6 +120,8 @@ fn ConsoleLayout() -> impl IntoView {
             "roles" | "scopes" | "groups" => "access",
             "audit" => "audit",
             "applications" => "applications",
+            // Your own account is none of the sections: no tab is marked.
+            "account" => "account",
             _ => "users",
         }
     });
