@@ -9,6 +9,14 @@ use crate::roles::ADMINISTRATOR_ROLE_ID;
 use crate::storage::Tx;
 use crate::ui::format_time;
 
+/// A rename or a new description of a role or a group, with what the editor showed when the
+/// edit began (see [`crate::access::Seen`]).
+pub struct Edit<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub seen: Option<&'a crate::access::Seen>,
+}
+
 /// Who is acting, for the audit log.
 #[derive(Clone, Debug)]
 pub struct Actor {

@@ -54,18 +54,12 @@ pub async fn create(
     })
 }
 
-/// A rename or a new description, with what the editor showed when the edit began.
-pub struct Edit<'a> {
-    pub name: &'a str,
-    pub description: &'a str,
-    pub seen: Option<&'a crate::access::Seen>,
-}
-
+/// Renames a group or changes its description.
 pub async fn update(
     tx: &mut Tx,
     actor: &Actor,
     group_id: &str,
-    edit: Edit<'_>,
+    edit: crate::access::domain::Edit<'_>,
     now: i64,
 ) -> AppResult<Change> {
     let group = access::group_header(tx, group_id).await?;

@@ -159,7 +159,7 @@ pub async fn update_group(
                 seen.clone(),
             );
             Box::pin(async move {
-                let edit = domain::Edit {
+                let edit = crate::access::domain::Edit {
                     name: &name,
                     description: &description,
                     seen: seen.as_ref(),

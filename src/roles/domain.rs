@@ -70,18 +70,11 @@ pub async fn create(
 
 /// Renames a role or changes its description. A built-in role keeps its name, which Tessera's
 /// documentation and its administrators rely on; its description may change.
-/// A rename or a new description, with what the editor showed when the edit began.
-pub struct Edit<'a> {
-    pub name: &'a str,
-    pub description: &'a str,
-    pub seen: Option<&'a crate::access::Seen>,
-}
-
 pub async fn update(
     tx: &mut Tx,
     actor: &Actor,
     role_id: &str,
-    edit: Edit<'_>,
+    edit: crate::access::domain::Edit<'_>,
     now: i64,
 ) -> AppResult<Change> {
     let role = access::role_header(tx, role_id).await?;
