@@ -457,7 +457,7 @@ fn capture_logs() {
     });
 }
 
-async fn run_postgres(url: &str, sql: &str) {
+pub async fn run_postgres(url: &str, sql: &str) {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(url)
         .await

@@ -259,17 +259,10 @@ async fn postgres_schema() -> Option<(String, String, String)> {
         return None;
     };
     let schema = format!("proc_{}", uuid::Uuid::new_v4().simple());
-    run_sql(&url, &format!("CREATE SCHEMA {schema}")).await;
+    crate::harness::run_postgres(&url, &format!("CREATE SCHEMA {schema}")).await;
     let separator = if url.contains('?') { '&' } else { '?' };
     let database_url = format!("{url}{separator}options[search_path]={schema}");
     Some((url, schema, database_url))
-}
-
-async fn run_sql(url: &str, sql: &str) {
-    use sqlx::Connection;
-    let mut conn = sqlx::PgConnection::connect(url).await.expect("PostgreSQL");
-    sqlx::raw_sql(sql).execute(&mut conn).await.expect(sql);
-    let _ = conn.close().await;
 }
 
 fn jwks_kids(server: &Server) -> Vec<String> {
@@ -385,7 +378,7 @@ async fn three_instances_on_one_postgres_behave_as_one() {
 
     drop(servers);
     db.close().await;
-    run_sql(&url, &format!("DROP SCHEMA {schema} CASCADE")).await;
+    crate::harness::run_postgres(&url, &format!("DROP SCHEMA {schema} CASCADE")).await;
 }
 
 async fn role_named(db: &tessera::storage::Db, name: &str) -> String {
@@ -587,5 +580,5 @@ async fn postgres_killed_during_a_10000_person_bulk_grant_is_before_or_after_nev
         return;
     };
     kill_during_bulk(&database_url, 12).await;
-    run_sql(&url, &format!("DROP SCHEMA {schema} CASCADE")).await;
+    crate::harness::run_postgres(&url, &format!("DROP SCHEMA {schema} CASCADE")).await;
 }
